@@ -35,7 +35,8 @@ pub fn format_percent(availability: f64) -> String {
         return "100 %".to_owned();
     }
     let nines = -(1.0 - availability).log10();
-    let decimals = (nines.floor() as i32 - 1).clamp(0, 12) as usize;
+    // The nudge keeps 0.999 (log10 = 2.9999…) at one decimal and 1 - 1e-9 (9.0000…1) at seven.
+    let decimals = ((nines - 1e-6).floor() as i32 - 1).clamp(0, 12) as usize;
     format!("{percent:.decimals$} %")
 }
 
@@ -75,6 +76,7 @@ mod tests {
         assert_eq!(format_percent(0.999), "99.9 %");
         assert_eq!(format_percent(0.999_999), "99.9999 %");
         assert_eq!(format_percent(1.0), "100 %");
+        assert_eq!(format_percent(at_least_one_up(0.999, 3)), "99.9999999 %");
         assert_eq!(format_percent(0.5), "50 %");
     }
 }

@@ -13,11 +13,19 @@ pub const LATENCY_MS_MAX: u64 = 60_000;
 /// How long one message takes on a link.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Latency {
-    Constant { ms: u64 },
+    Constant {
+        ms: u64,
+    },
     /// Uniform over `min_ms..=max_ms`.
-    Uniform { min_ms: u64, max_ms: u64 },
+    Uniform {
+        min_ms: u64,
+        max_ms: u64,
+    },
     /// `floor_ms` plus an exponential tail with the given mean: most messages are quick, a few are slow.
-    Exponential { floor_ms: u64, mean_ms: f64 },
+    Exponential {
+        floor_ms: u64,
+        mean_ms: f64,
+    },
 }
 
 impl Latency {
@@ -55,11 +63,7 @@ pub struct Network<A: Ord + Copy> {
 
 impl<A: Ord + Copy> Network<A> {
     pub fn new(default_link: Link) -> Network<A> {
-        Network {
-            default_link,
-            links: BTreeMap::new(),
-            cut: BTreeSet::new(),
-        }
+        Network { default_link, links: BTreeMap::new(), cut: BTreeSet::new() }
     }
 
     pub fn set_link(&mut self, from: A, to: A, link: Link) {
@@ -118,10 +122,7 @@ pub struct QueueFull;
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue {
-            pending: BTreeMap::new(),
-            next_seq: 0,
-        }
+        EventQueue { pending: BTreeMap::new(), next_seq: 0 }
     }
 }
 
@@ -180,10 +181,7 @@ mod tests {
 
     #[test]
     fn partitions_cut_both_directions_until_healed() {
-        let mut net = Network::new(Link {
-            latency: Latency::Constant { ms: 10 },
-            loss: 0.0,
-        });
+        let mut net = Network::new(Link { latency: Latency::Constant { ms: 10 }, loss: 0.0 });
         let mut rng = Rng::new(1);
         net.partition(1u8, 2u8);
         assert_eq!(net.transit_ms(1, 2, &mut rng), None);
@@ -196,15 +194,9 @@ mod tests {
     #[test]
     fn latency_samples_respect_their_distribution() {
         let mut rng = Rng::new(9);
-        let uniform = Latency::Uniform {
-            min_ms: 30,
-            max_ms: 60,
-        };
+        let uniform = Latency::Uniform { min_ms: 30, max_ms: 60 };
         assert!((0..1000).all(|_| (30..=60).contains(&uniform.sample(&mut rng))));
-        let exp = Latency::Exponential {
-            floor_ms: 5,
-            mean_ms: 20.0,
-        };
+        let exp = Latency::Exponential { floor_ms: 5, mean_ms: 20.0 };
         let draws: Vec<u64> = (0..20_000).map(|_| exp.sample(&mut rng)).collect();
         assert!(draws.iter().all(|&d| d >= 5));
         let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
@@ -213,10 +205,7 @@ mod tests {
 
     #[test]
     fn total_loss_drops_everything() {
-        let net = Network::new(Link {
-            latency: Latency::Constant { ms: 1 },
-            loss: 1.0,
-        });
+        let net = Network::new(Link { latency: Latency::Constant { ms: 1 }, loss: 1.0 });
         let mut rng = Rng::new(2);
         assert!((0..100).all(|_| net.transit_ms(0u8, 1u8, &mut rng).is_none()));
     }

@@ -63,14 +63,7 @@ impl<M: Model> Replay<M> {
 
     /// Starts a run of `initial` that stops at `horizon`: no event after it is ever processed.
     pub fn new(initial: M, horizon: Time) -> Replay<M> {
-        Replay {
-            current: initial.clone(),
-            initial,
-            cursor: 0,
-            horizon,
-            actions: Vec::new(),
-            checkpoints: Vec::new(),
-        }
+        Replay { current: initial.clone(), initial, cursor: 0, horizon, actions: Vec::new(), checkpoints: Vec::new() }
     }
 
     pub fn model(&self) -> &M {
@@ -123,7 +116,9 @@ impl<M: Model> Replay<M> {
             Next::Nothing => return false,
         }
         self.cursor += 1;
-        if self.cursor % Self::CHECKPOINT_EVERY == 0 && self.checkpoints.last().is_none_or(|(c, _)| *c < self.cursor) {
+        if self.cursor.is_multiple_of(Self::CHECKPOINT_EVERY)
+            && self.checkpoints.last().is_none_or(|(c, _)| *c < self.cursor)
+        {
             self.save_checkpoint();
         }
         true
@@ -211,11 +206,7 @@ impl<M: Model> Replay<M> {
         let cursor = self.cursor;
         self.actions.retain(|r| r.at_cursor < cursor);
         self.checkpoints.retain(|(c, _)| *c <= cursor);
-        self.actions.push(Recorded {
-            at_cursor: cursor,
-            at: self.now(),
-            action,
-        });
+        self.actions.push(Recorded { at_cursor: cursor, at: self.now(), action });
         self.do_entry();
     }
 

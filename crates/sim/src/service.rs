@@ -102,18 +102,9 @@ impl Default for Config {
             request_timeout_ms: 400,
             heartbeat_interval_ms: 200,
             detection_timeout_ms: 1000,
-            client_latency: Latency::Uniform {
-                min_ms: 30,
-                max_ms: 60,
-            },
-            replication_latency: Latency::Uniform {
-                min_ms: 40,
-                max_ms: 90,
-            },
-            control_latency: Latency::Uniform {
-                min_ms: 10,
-                max_ms: 20,
-            },
+            client_latency: Latency::Uniform { min_ms: 30, max_ms: 60 },
+            replication_latency: Latency::Uniform { min_ms: 40, max_ms: 90 },
+            control_latency: Latency::Uniform { min_ms: 10, max_ms: 20 },
             keys: 8,
             wal_ship_interval_ms: 100,
             catch_up_batch: 64,
@@ -151,8 +142,14 @@ pub enum Outcome {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
-    Request { id: u64, op: Op },
-    Reply { id: u64, outcome: Outcome },
+    Request {
+        id: u64,
+        op: Op,
+    },
+    Reply {
+        id: u64,
+        outcome: Outcome,
+    },
     Replicate {
         /// Set when the receiver must first drop every entry after this LSN (its log diverged).
         truncate_to: Option<Lsn>,
@@ -160,11 +157,26 @@ pub enum Msg {
         entries: Vec<Entry>,
         primary_last: Lsn,
     },
-    Fetch { last: Lsn, last_epoch: u32 },
-    Heartbeat { role: Role, last: Lsn, epoch: u32, synced: bool },
-    Promote { epoch: u32 },
-    Follow { primary: NodeId },
-    Route { primary: Option<NodeId>, readers: Vec<NodeId> },
+    Fetch {
+        last: Lsn,
+        last_epoch: u32,
+    },
+    Heartbeat {
+        role: Role,
+        last: Lsn,
+        epoch: u32,
+        synced: bool,
+    },
+    Promote {
+        epoch: u32,
+    },
+    Follow {
+        primary: NodeId,
+    },
+    Route {
+        primary: Option<NodeId>,
+        readers: Vec<NodeId>,
+    },
 }
 
 /// What a message is, for drawing and counting: its colour and shape come from this.
@@ -184,10 +196,7 @@ impl Msg {
         match self {
             Msg::Request { op: Op::Read { .. }, .. } => MessageKind::ReadRequest,
             Msg::Request { op: Op::Write { .. }, .. } => MessageKind::WriteRequest,
-            Msg::Reply {
-                outcome: Outcome::Wrote { .. } | Outcome::Read { .. },
-                ..
-            } => MessageKind::ReplyOk,
+            Msg::Reply { outcome: Outcome::Wrote { .. } | Outcome::Read { .. }, .. } => MessageKind::ReplyOk,
             Msg::Reply { .. } => MessageKind::ReplyError,
             Msg::Replicate { .. } | Msg::Fetch { .. } => MessageKind::Replication,
             Msg::Heartbeat { .. } => MessageKind::Heartbeat,
@@ -371,31 +380,19 @@ pub struct Service {
 impl Service {
     /// A single primary `n1` under load; replicas are added by the reader.
     pub fn new(seed: u64, config: Config) -> Service {
-        let mut net = Network::new(Link {
-            latency: config.client_latency.clone(),
-            loss: 0.0,
-        });
+        let mut net = Network::new(Link { latency: config.client_latency.clone(), loss: 0.0 });
         // Node-to-node links carry replication; everything touching the monitor is control traffic.
         for a in 1..=NODES_MAX as u8 {
             for b in 1..=NODES_MAX as u8 {
-                let link = Link {
-                    latency: config.replication_latency.clone(),
-                    loss: 0.0,
-                };
+                let link = Link { latency: config.replication_latency.clone(), loss: 0.0 };
                 net.set_link(Addr::Node(NodeId(a)), Addr::Node(NodeId(b)), link);
             }
             for (x, y) in [(Addr::Monitor, Addr::Node(NodeId(a))), (Addr::Node(NodeId(a)), Addr::Monitor)] {
-                let link = Link {
-                    latency: config.control_latency.clone(),
-                    loss: 0.0,
-                };
+                let link = Link { latency: config.control_latency.clone(), loss: 0.0 };
                 net.set_link(x, y, link);
             }
         }
-        let control = Link {
-            latency: config.control_latency.clone(),
-            loss: 0.0,
-        };
+        let control = Link { latency: config.control_latency.clone(), loss: 0.0 };
         net.set_link(Addr::Monitor, Addr::Client, control);
 
         let n1 = NodeId(1);
@@ -405,24 +402,14 @@ impl Service {
             net,
             queue: EventQueue::default(),
             nodes: vec![Node::new(n1, Role::Primary)],
-            client: Client {
-                primary: Some(n1),
-                readers: vec![n1],
-                ..Client::default()
-            },
+            client: Client { primary: Some(n1), readers: vec![n1], ..Client::default() },
             monitor: Monitor {
                 primary: Some(n1),
                 epoch: 1,
                 // The monitor is configured with the initial primary, as if it had just heard from it.
                 heard: BTreeMap::from([(
                     n1,
-                    Heard {
-                        at: Time::ZERO,
-                        role: Role::Primary,
-                        last: Lsn(0),
-                        epoch: 1,
-                        synced: true,
-                    },
+                    Heard { at: Time::ZERO, role: Role::Primary, last: Lsn(0), epoch: 1, synced: true },
                 )]),
                 ..Monitor::default()
             },
@@ -436,7 +423,8 @@ impl Service {
         service.schedule(first_ship, Event::ShipWal { node: n1 });
         let first_check = Time::ZERO + service.config.heartbeat_interval_ms;
         service.schedule(first_check, Event::MonitorCheck);
-        service.note(Salience::Key, "n1 is the only database node and the primary; the client starts sending requests.");
+        service
+            .note(Salience::Key, "n1 is the only database node and the primary; the client starts sending requests.");
         service
     }
 
@@ -489,13 +477,9 @@ impl Service {
         self.queue
             .iter()
             .filter_map(|(at, event)| match event {
-                Event::Deliver { from, to, sent_at, msg } => Some(MessageView {
-                    from: *from,
-                    to: *to,
-                    kind: msg.kind(),
-                    sent_at: *sent_at,
-                    deliver_at: at,
-                }),
+                Event::Deliver { from, to, sent_at, msg } => {
+                    Some(MessageView { from: *from, to: *to, kind: msg.kind(), sent_at: *sent_at, deliver_at: at })
+                }
                 _ => None,
             })
             .collect()
@@ -573,16 +557,9 @@ impl Service {
         if dt == 0 {
             return;
         }
-        let writable = self
-            .client
-            .primary
-            .and_then(|p| self.node(p))
-            .is_some_and(|n| n.up && n.role == Role::Primary);
-        let readable = self
-            .client
-            .readers
-            .iter()
-            .any(|r| self.node(*r).is_some_and(|n| n.up && n.role != Role::Recovering));
+        let writable = self.client.primary.and_then(|p| self.node(p)).is_some_and(|n| n.up && n.role == Role::Primary);
+        let readable =
+            self.client.readers.iter().any(|r| self.node(*r).is_some_and(|n| n.up && n.role != Role::Recovering));
         if !writable {
             self.metrics.write_outage_ms += dt;
         }
@@ -600,7 +577,10 @@ impl Service {
                     let what = op_name(pending.op);
                     self.note(
                         Salience::Key,
-                        format!("The {what} #{id} to {} gets no answer in {} ms and fails.", pending.to, self.config.request_timeout_ms),
+                        format!(
+                            "The {what} #{id} to {} gets no answer in {} ms and fails.",
+                            pending.to, self.config.request_timeout_ms
+                        ),
                     );
                 }
             }
@@ -643,11 +623,7 @@ impl Service {
         let id = self.client.next_id + 1;
         self.client.next_id = id;
         let key = self.rng.range_inclusive(1, u64::from(self.config.keys.max(1))) as u32;
-        let op = if self.rng.chance(self.config.write_fraction) {
-            Op::Write { key }
-        } else {
-            Op::Read { key }
-        };
+        let op = if self.rng.chance(self.config.write_fraction) { Op::Write { key } } else { Op::Read { key } };
         let target = match op {
             Op::Write { .. } => self.client.primary,
             Op::Read { .. } => {
@@ -681,12 +657,7 @@ impl Service {
 
     fn send_heartbeat(&mut self, node: NodeId) {
         let Some(n) = self.node(node) else { return };
-        let msg = Msg::Heartbeat {
-            role: n.role,
-            last: n.last(),
-            epoch: n.epoch,
-            synced: n.synced,
-        };
+        let msg = Msg::Heartbeat { role: n.role, last: n.last(), epoch: n.epoch, synced: n.synced };
         self.send(Addr::Node(node), Addr::Monitor, msg);
     }
 
@@ -700,7 +671,10 @@ impl Service {
             }
             Addr::Node(id) => {
                 if !self.node(id).is_some_and(|n| n.up) {
-                    self.note(Salience::Routine, format!("A message from {from} reaches {id}, which is down; it is lost."));
+                    self.note(
+                        Salience::Routine,
+                        format!("A message from {from} reaches {id}, which is down; it is lost."),
+                    );
                     return;
                 }
                 self.node_receive(id, from, msg);
@@ -712,7 +686,10 @@ impl Service {
         match msg {
             Msg::Reply { id, outcome } => {
                 let Some(pending) = self.client.in_flight.remove(&id) else {
-                    self.note(Salience::Routine, format!("A late reply to request #{id} arrives after its timeout; ignored."));
+                    self.note(
+                        Salience::Routine,
+                        format!("A late reply to request #{id} arrives after its timeout; ignored."),
+                    );
                     return;
                 };
                 match outcome {
@@ -723,7 +700,10 @@ impl Service {
                     }
                     Outcome::Read { lsn, .. } => {
                         self.metrics.reads_ok += 1;
-                        self.note(Salience::Routine, format!("{} answers read #{id} (its log is at {lsn}).", pending.to));
+                        self.note(
+                            Salience::Routine,
+                            format!("{} answers read #{id} (its log is at {lsn}).", pending.to),
+                        );
                     }
                     Outcome::NotPrimary | Outcome::NotReady => {
                         self.count_failure(pending.op);
@@ -801,27 +781,16 @@ impl Service {
                 if n.log.len() >= LOG_ENTRIES_MAX {
                     Outcome::NotReady
                 } else {
-                    let entry = Entry {
-                        lsn: Lsn(n.last().0 + 1),
-                        epoch: n.epoch,
-                        key,
-                        value: req,
-                    };
+                    let entry = Entry { lsn: Lsn(n.last().0 + 1), epoch: n.epoch, key, value: req };
                     n.log.push(entry);
                     n.writes_served += 1;
-                    Outcome::Wrote {
-                        lsn: entry.lsn,
-                        epoch: entry.epoch,
-                    }
+                    Outcome::Wrote { lsn: entry.lsn, epoch: entry.epoch }
                 }
             }
             (Op::Write { .. }, _) => Outcome::NotPrimary,
             (Op::Read { key }, Role::Primary | Role::Replica) => {
                 n.reads_served += 1;
-                Outcome::Read {
-                    value: n.value_of(key),
-                    lsn: n.last(),
-                }
+                Outcome::Read { value: n.value_of(key), lsn: n.last() }
             }
             (Op::Read { .. }, Role::Recovering) => Outcome::NotReady,
         };
@@ -847,7 +816,8 @@ impl Service {
     /// Sends every replica the entries it has not been sent yet (one batch each).
     fn ship_wal(&mut self, id: NodeId) {
         let Some(n) = self.node(id) else { return };
-        let behind: Vec<NodeId> = n.replicas.iter().filter(|(_, shipped)| **shipped < n.last()).map(|(r, _)| *r).collect();
+        let behind: Vec<NodeId> =
+            n.replicas.iter().filter(|(_, shipped)| **shipped < n.last()).map(|(r, _)| *r).collect();
         for replica in behind {
             self.ship_to(id, replica, None);
         }
@@ -862,16 +832,19 @@ impl Service {
         if let Some(last_sent) = entries.last() {
             n.replicas.insert(replica, last_sent.lsn);
         }
-        let msg = Msg::Replicate {
-            truncate_to,
-            prev,
-            entries,
-            primary_last,
-        };
+        let msg = Msg::Replicate { truncate_to, prev, entries, primary_last };
         self.send(Addr::Node(id), Addr::Node(replica), msg);
     }
 
-    fn apply_replication(&mut self, id: NodeId, sender: NodeId, truncate_to: Option<Lsn>, prev: Lsn, entries: Vec<Entry>, primary_last: Lsn) {
+    fn apply_replication(
+        &mut self,
+        id: NodeId,
+        sender: NodeId,
+        truncate_to: Option<Lsn>,
+        prev: Lsn,
+        entries: Vec<Entry>,
+        primary_last: Lsn,
+    ) {
         let n = self.node_mut(id).expect("delivered to an existing node");
         if n.role != Role::Replica || n.following != Some(sender) {
             return;
@@ -922,13 +895,7 @@ impl Service {
     fn count_lost_writes(&mut self, new_primary: NodeId) {
         let Some(n) = self.node(new_primary) else { return };
         let held: BTreeSet<(Lsn, u32)> = n.log.iter().map(|e| (e.lsn, e.epoch)).collect();
-        let lost: Vec<u64> = self
-            .client
-            .acked
-            .iter()
-            .filter(|(_, at)| !held.contains(at))
-            .map(|(id, _)| *id)
-            .collect();
+        let lost: Vec<u64> = self.client.acked.iter().filter(|(_, at)| !held.contains(at)).map(|(id, _)| *id).collect();
         if lost.is_empty() {
             return;
         }
@@ -980,12 +947,7 @@ impl Service {
     }
 
     fn healthy(&self) -> Vec<NodeId> {
-        self.monitor
-            .heard
-            .keys()
-            .copied()
-            .filter(|n| !self.monitor.down.contains(n))
-            .collect()
+        self.monitor.heard.keys().copied().filter(|n| !self.monitor.down.contains(n)).collect()
     }
 
     /// Sends the client's router the current primary and the nodes it may read from, when they changed.
@@ -1016,7 +978,10 @@ impl Service {
             .collect();
         for node in silent {
             self.monitor.down.insert(node);
-            self.note(Salience::Key, format!("The monitor has heard nothing from {node} for {timeout} ms and declares it down."));
+            self.note(
+                Salience::Key,
+                format!("The monitor has heard nothing from {node} for {timeout} ms and declares it down."),
+            );
             if self.monitor.primary == Some(node) {
                 self.monitor.primary = None;
                 self.try_promote();
@@ -1052,7 +1017,9 @@ impl Service {
                 self.note(Salience::Key, format!("The monitor promotes {node}, the most up-to-date copy ({last})."));
                 self.send(Addr::Monitor, Addr::Node(node), Msg::Promote { epoch });
             }
-            None => self.note(Salience::Key, "No healthy node has a full copy to promote: writes fail until one returns."),
+            None => {
+                self.note(Salience::Key, "No healthy node has a full copy to promote: writes fail until one returns.")
+            }
         }
     }
 
@@ -1068,8 +1035,7 @@ impl Service {
         n.replicas.clear();
         n.fetching = false;
         n.following = None;
-        self.queue
-            .retain(|e| !matches!(e, Event::HeartbeatTick { node } | Event::ShipWal { node } if *node == id));
+        self.queue.retain(|e| !matches!(e, Event::HeartbeatTick { node } | Event::ShipWal { node } if *node == id));
         let unanswered = match in_flight {
             0 => String::new(),
             1 => "; 1 request already sent to it will go unanswered".to_owned(),
@@ -1099,7 +1065,10 @@ impl Service {
         n.role = Role::Recovering;
         let last = n.last();
         self.schedule(self.now, Event::HeartbeatTick { node: id });
-        self.note(Salience::Key, format!("{id} restarts with its log on disk ({last}) and asks the monitor what to do."));
+        self.note(
+            Salience::Key,
+            format!("{id} restarts with its log on disk ({last}) and asks the monitor what to do."),
+        );
     }
 }
 

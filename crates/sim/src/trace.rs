@@ -35,11 +35,7 @@ impl Trace {
             self.dropped += 1;
             return;
         }
-        self.events.push(TraceEvent {
-            at,
-            salience,
-            text: text.into(),
-        });
+        self.events.push(TraceEvent { at, salience, text: text.into() });
     }
 
     pub fn events(&self) -> &[TraceEvent] {

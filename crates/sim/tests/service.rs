@@ -26,7 +26,7 @@ fn run_recording(seed: u64, script: &[(u64, Action)], until_ms: u64) -> (Replay<
     loop {
         let next_event = replay.model().next_event_at();
         if let Some(&&(at_ms, action)) = pending.peek() {
-            if next_event.is_none_or(|t| Time::from_ms(at_ms) <= t) && at_ms <= until_ms {
+            if next_event.is_none_or(|t| Time::from_ms(at_ms) < t) && at_ms <= until_ms {
                 replay.seek(Time::from_ms(at_ms));
                 replay.act(action);
                 seen.push(replay.model().clone());
@@ -141,7 +141,12 @@ fn actions_that_cannot_apply_say_so_instead_of_failing() {
 
 #[test]
 fn trace_of_the_default_failover_story() {
-    let script = [(1_000, Action::AddReplica), (1_000, Action::AddReplica), (3_000, Action::KillPrimary), (6_000, Action::RestartCrashed)];
+    let script = [
+        (1_000, Action::AddReplica),
+        (1_000, Action::AddReplica),
+        (3_000, Action::KillPrimary),
+        (6_000, Action::RestartCrashed),
+    ];
     let r = run(1, &script, 8_000);
     let key_lines: String = r
         .model()
@@ -170,13 +175,15 @@ fn trace_of_the_default_failover_story() {
         t=6.000 s n1 restarts with its log on disk (LSN 7) and asks the monitor what to do.
         t=6.015 s The monitor hears from n1 again.
         t=6.063 s The client's router updates: writes go to n2; reads to n1, n2, n3.
-    "#]].assert_eq(&key_lines);
+    "#]]
+    .assert_eq(&key_lines);
     expect![[r#"
         n1 replica up LSN 15 (epoch 2) behind 0 reads 12 writes 7
         n2 primary up LSN 15 (epoch 2) behind 0 reads 12 writes 8
         n3 replica up LSN 15 (epoch 2) behind 0 reads 11 writes 0
         reads 34/36 writes 15/17 lost 0 write-outage 1238 ms full-outage 0 ms failovers 1
-    "#]].assert_eq(&r.model().render_state());
+    "#]]
+    .assert_eq(&r.model().render_state());
 }
 
 fn action() -> impl Strategy<Value = Action> {

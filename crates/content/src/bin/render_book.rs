@@ -1,0 +1,30 @@
+//! Writes each chapter's body to `OUT_DIR/chapters/*.json` for Trunk to copy into `dist/`.
+//! Usage: `render-book CHAPTERS_DIR OUT_DIR`. Run by Trunk's pre-build hook (see Trunk.toml).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+include!("../../../../src/widgets/names.rs");
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [chapters, out] = args.as_slice() else {
+        eprintln!("usage: render-book CHAPTERS_DIR OUT_DIR");
+        return ExitCode::from(2);
+    };
+    let book = match content::load_book(&PathBuf::from(chapters), SIMULATIONS) {
+        Ok(book) => book,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let dir = PathBuf::from(out).join("chapters");
+    if let Err(e) = content::write_chapter_files(&book, &dir) {
+        eprintln!("cannot write {}: {e}", dir.display());
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,87 @@
+//! The book's visual language for simulations, defined once.
+//!
+//! Widgets never draw. They describe what to show as a [`Scene`] — plain data in a logical coordinate space —
+//! and [`SimCanvas`] paints it with [`paint::paint`], the only code that touches a 2D context. That keeps every
+//! chapter's figures consistent and lets tests inspect scenes without a browser.
+//!
+//! | thing | shape | colour token | text |
+//! |---|---|---|---|
+//! | leader / primary | rounded box, thick border | `--leader` | name, `PRIMARY`, detail |
+//! | follower / replica | rounded box | `--follower` | name, `REPLICA`, detail |
+//! | recovering node | rounded box, dashed border | `--warn` | name, `RECOVERING` |
+//! | node that is down | grey box crossed out | `--danger` | name, `DOWN` |
+//! | client | circle | `--client` | name |
+//! | monitor / coordinator | dashed box | `--muted` | name |
+//! | read request | hollow circle | `--client` | |
+//! | write request | filled square | `--accent` | |
+//! | successful reply | filled circle | `--ok` | |
+//! | failed reply | cross | `--danger` | |
+//! | replication | filled diamond | `--leader` | |
+//! | heartbeat | small dot | `--muted` | |
+//! | control message | small triangle | `--warn` | |
+//!
+//! Shapes and words carry every state, so nothing depends on colour alone; colours come from CSS custom
+//! properties, so the drawings follow the light and dark themes.
+
+pub mod paint;
+pub mod scene;
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use yew::prelude::*;
+
+pub use scene::{Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, Tone};
+
+#[derive(Properties, PartialEq)]
+pub struct SimCanvasProps {
+    pub scene: Rc<Scene>,
+    /// A one-sentence description of the picture for assistive technology; the narration and table carry detail.
+    pub label: AttrValue,
+}
+
+/// A canvas that fits its container's width, honours devicePixelRatio, and repaints only when its scene
+/// changes or the window resizes (the player decides when scenes change; this component runs no loop).
+#[function_component(SimCanvas)]
+pub fn sim_canvas(props: &SimCanvasProps) -> Html {
+    let canvas = use_node_ref();
+    {
+        let canvas = canvas.clone();
+        use_effect_with(props.scene.clone(), move |scene| {
+            repaint(&canvas, scene);
+        });
+    }
+    {
+        let canvas = canvas.clone();
+        let scene = props.scene.clone();
+        use_effect_with(props.scene.clone(), move |_| {
+            let window = web_sys::window().expect("browser window");
+            let listener = gloo_events::EventListener::new(&window, "resize", move |_| repaint(&canvas, &scene));
+            move || drop(listener)
+        });
+    }
+    let style = format!("aspect-ratio: {} / {}", props.scene.width, props.scene.height);
+    html! { <canvas ref={canvas} class="sim-canvas" role="img" aria-label={props.label.clone()} {style}></canvas> }
+}
+
+fn repaint(canvas: &NodeRef, scene: &Scene) {
+    let Some(canvas) = canvas.cast::<HtmlCanvasElement>() else { return };
+    let Some(ctx) = context(&canvas) else { return };
+    let css_width = canvas.client_width().max(1) as f64;
+    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).max(1.0);
+    let width_px = (css_width * dpr).round() as u32;
+    let height_px = (css_width * dpr * scene.height / scene.width).round() as u32;
+    if canvas.width() != width_px || canvas.height() != height_px {
+        canvas.set_width(width_px);
+        canvas.set_height(height_px);
+    }
+    let scale = width_px as f64 / scene.width;
+    let _ = ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
+    let palette = paint::Palette::from_element(&canvas);
+    paint::paint(&ctx, scene, &palette);
+}
+
+pub fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok().flatten()?.dyn_into::<CanvasRenderingContext2d>().ok()
+}

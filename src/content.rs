@@ -1,0 +1,110 @@
+//! The book's chapters. Metadata (order, titles, headings, checkpoint ids, body file) is compiled in, generated
+//! at build time by `crates/content` (see `build.rs`); each chapter's body is a JSON file beside the app,
+//! fetched when the reader opens the chapter, so the first load stays small however long the book grows.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde::Deserialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+pub struct Chapter {
+    pub number: usize,
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    /// The body's file name under `chapters/`, named by a hash of its contents.
+    pub file: &'static str,
+    pub headings: &'static [Heading],
+    pub checkpoints: &'static [&'static str],
+    pub simulations: &'static [&'static str],
+}
+
+pub struct Heading {
+    pub level: u8,
+    pub id: &'static str,
+    pub text: &'static str,
+}
+
+pub static CHAPTERS: &[Chapter] = include!(concat!(env!("OUT_DIR"), "/book.rs"));
+
+pub fn chapter(slug: &str) -> Option<&'static Chapter> {
+    CHAPTERS.iter().find(|c| c.slug == slug)
+}
+
+impl Chapter {
+    pub fn previous(&self) -> Option<&'static Chapter> {
+        self.number.checked_sub(1).and_then(|n| CHAPTERS.get(n))
+    }
+
+    pub fn next(&self) -> Option<&'static Chapter> {
+        CHAPTERS.get(self.number + 1)
+    }
+}
+
+/// One piece of a chapter's body, as `crates/content` wrote it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub enum Block {
+    /// Pre-rendered HTML. Trusted: it comes only from this repository's chapters, built with the app.
+    Html(String),
+    Sim(String),
+    Checkpoint(Checkpoint),
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Checkpoint {
+    pub id: String,
+    pub title: String,
+    pub kind: CheckpointKind,
+    pub question_html: String,
+    pub answer_html: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub enum CheckpointKind {
+    Free,
+    Numeric { answer: f64, tolerance: f64, unit: String },
+    Choice { options: Vec<String>, answer: usize },
+}
+
+pub type Body = Rc<Vec<Block>>;
+
+thread_local! {
+    /// Bodies already fetched in this visit, by file name.
+    static BODIES: RefCell<BTreeMap<&'static str, Body>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// A body already in memory, if it was fetched before.
+pub fn cached_body(chapter: &Chapter) -> Option<Body> {
+    BODIES.with(|b| b.borrow().get(chapter.file).cloned())
+}
+
+/// Fetches and parses a chapter's body (relative to the page, so any subpath works), or says why it could not.
+pub async fn load_body(chapter: &'static Chapter) -> Result<Body, String> {
+    if let Some(body) = cached_body(chapter) {
+        return Ok(body);
+    }
+    let text = fetch_text(&format!("chapters/{}", chapter.file)).await.map_err(|e| {
+        format!("The chapter could not be loaded ({e}). Check your connection and reload the page.")
+    })?;
+    let blocks: Vec<Block> = serde_json::from_str(&text)
+        .map_err(|_| "The chapter file is damaged. Reload the page to fetch it again.".to_owned())?;
+    let body = Rc::new(blocks);
+    BODIES.with(|b| b.borrow_mut().insert(chapter.file, body.clone()));
+    Ok(body)
+}
+
+async fn fetch_text(url: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|_| "network error".to_owned())?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "unexpected response".to_owned())?;
+    if !response.ok() {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(|_| "unreadable response".to_owned())?)
+        .await
+        .map_err(|_| "interrupted download".to_owned())?;
+    text.as_string().ok_or_else(|| "unreadable response".to_owned())
+}

@@ -1,0 +1,20 @@
+//! One widget per simulation, mounted by `{{#sim NAME}}` in a chapter.
+
+mod single_node;
+
+use yew::prelude::*;
+
+include!("names.rs");
+
+pub use single_node::SingleNodeSim;
+
+/// The widget for simulation `name`, placed in chapter `chapter`. The build rejects unknown names, so the
+/// fallback arm is only reachable if `names.rs` lists a simulation this function forgot.
+pub fn mount(name: &str, chapter: &'static str) -> Html {
+    match name {
+        "single-node" => html! { <SingleNodeSim {chapter} /> },
+        other => {
+            html! { <p class="notice" role="alert">{ format!("The simulation {other:?} is not available in this build.") }</p> }
+        }
+    }
+}
