@@ -35,7 +35,7 @@ fi
 if ! .tools/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
   # Debian's binaryen is too old to parse what wasm-bindgen emits; npm's is current.
   log "installing binaryen $BINARYEN_VERSION (wasm-opt) from npm"
-  npm install --silent --no-audit --no-fund --prefix .tools
+  npm ci --silent --no-audit --no-fund --prefix .tools
 fi
 
 if ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v brotli >/dev/null; }; then
@@ -48,4 +48,6 @@ if [ ! -d tests/e2e/node_modules/playwright-core ]; then
   log "installing the end-to-end test tools from npm"
   npm ci --silent --no-audit --no-fund --prefix tests/e2e
 fi
+# Trunk builds offline (it must never fetch), so the crates must already be here.
+cargo fetch --locked --quiet
 log "toolchain ready"

@@ -221,7 +221,7 @@ pub fn single_node_sim(props: &SingleNodeProps) -> Html {
                         { for nodes.iter().map(|n| html! {
                             <tr>
                                 <th scope="row">{ n.id.to_string() }</th>
-                                <td>{ n.role.to_string() }</td>
+                                <td>{ if n.up { n.role.to_string() } else { format!("was {}", n.role) } }</td>
                                 <td>{ if n.up { "up" } else { "down" } }</td>
                                 <td>{ n.last.0 }</td>
                                 <td>{ n.behind }</td>

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Prints the release build's sizes (raw, gzip, brotli) and checks the first-load budget: everything a reader's
+# browser fetches to show the home page or chapter 0 must total at most 300 KB brotli.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUDGET_KB=300
+dist=dist
+[ -f "$dist/index.html" ] || { echo "no dist/: run scripts/build.sh first" >&2; exit 1; }
+printf '%-44s %10s %10s %10s\n' file raw gzip brotli
+total=0
+row() {
+  local f=$1 raw gz br
+  raw=$(stat -c%s "$f"); gz=$(gzip -9c "$f" | wc -c); br=$(brotli -c -q 11 "$f" | wc -c)
+  printf '%-44s %10d %10d %10d\n' "${f#"$dist"/}" "$raw" "$gz" "$br"
+  total=$((total + br))
+}
+for f in "$dist"/index.html "$dist"/*.wasm "$dist"/*.js "$dist"/*.css; do row "$f"; done
+# The first chapter's body is fetched on the way to chapter 0.
+row "$(ls "$dist"/chapters/the-problem-*.json)"
+printf '%-44s %32d\n' "first load (brotli bytes)" "$total"
+kb=$(( (total + 1023) / 1024 ))
+all=$(cat "$dist"/chapters/*.json | brotli -c -q 11 | wc -c)
+echo "all eleven chapter bodies together: $(( all / 1024 )) KB brotli (fetched only as chapters are opened)"
+if [ "$kb" -le "$BUDGET_KB" ]; then
+  echo "size budget: PASS — first load ${kb} KB brotli of ${BUDGET_KB} KB"
+else
+  echo "size budget: FAIL — first load ${kb} KB brotli exceeds ${BUDGET_KB} KB"; exit 1
+fi
