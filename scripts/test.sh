@@ -14,7 +14,7 @@ step "lint (wasm)";      cargo clippy --target wasm32-unknown-unknown -p replica
 step "unit, property, snapshot and content tests"
 cargo test --workspace
 step "browser tests (wasm-bindgen-test in headless Chromium), with the paint benchmark"
-cargo test --target wasm32-unknown-unknown -p replication-book 2>&1 | tee target/browser-tests.log
+cargo test --target wasm32-unknown-unknown -p replication-book -- --nocapture 2>&1 | tee target/browser-tests.log
 step "release build";    trunk build --release --public-url ./
 step "size budget";      bash scripts/size-report.sh
 step "end-to-end tests against dist/ in headless Chromium"

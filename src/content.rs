@@ -86,9 +86,9 @@ pub async fn load_body(chapter: &'static Chapter) -> Result<Body, String> {
     if let Some(body) = cached_body(chapter) {
         return Ok(body);
     }
-    let text = fetch_text(&format!("chapters/{}", chapter.file)).await.map_err(|e| {
-        format!("The chapter could not be loaded ({e}). Check your connection and reload the page.")
-    })?;
+    let text = fetch_text(&format!("chapters/{}", chapter.file))
+        .await
+        .map_err(|e| format!("The chapter could not be loaded ({e}). Check your connection and reload the page."))?;
     let blocks: Vec<Block> = serde_json::from_str(&text)
         .map_err(|_| "The chapter file is damaged. Reload the page to fetch it again.".to_owned())?;
     let body = Rc::new(blocks);

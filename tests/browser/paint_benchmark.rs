@@ -15,7 +15,15 @@ const FRAMES: usize = 400;
 fn busy_scene() -> Scene {
     let seats = [Point::new(400.0, 80.0), Point::new(620.0, 80.0), Point::new(400.0, 280.0), Point::new(620.0, 280.0)];
     let client = Point::new(100.0, 180.0);
-    let kinds = [DotKind::Read, DotKind::Write, DotKind::ReplyOk, DotKind::ReplyError, DotKind::Replication, DotKind::Heartbeat, DotKind::Control];
+    let kinds = [
+        DotKind::Read,
+        DotKind::Write,
+        DotKind::ReplyOk,
+        DotKind::ReplyError,
+        DotKind::Replication,
+        DotKind::Heartbeat,
+        DotKind::Control,
+    ];
     let mut scene = Scene { width: 720.0, height: 360.0, ..Scene::default() };
     for (i, at) in seats.iter().enumerate() {
         scene.links.push(Link { from: client, to: *at, style: LinkStyle::Solid });
@@ -27,7 +35,13 @@ fn busy_scene() -> Scene {
             detail: format!("LSN {} · {} reads", 1000 + i, 40 + i),
         });
     }
-    scene.nodes.push(NodeGlyph { at: client, glyph: Glyph::Client, health: Health::Up, name: "client".into(), detail: "3 waiting".into() });
+    scene.nodes.push(NodeGlyph {
+        at: client,
+        glyph: Glyph::Client,
+        health: Health::Up,
+        name: "client".into(),
+        detail: "3 waiting".into(),
+    });
     for i in 0..100 {
         let to = seats[i % 4];
         scene.dots.push(Dot { at: client.lerp(to, (i as f64 * 0.37) % 1.0), kind: kinds[i % kinds.len()] });

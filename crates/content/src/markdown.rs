@@ -90,7 +90,13 @@ fn classify(stack: &ScopeStack) -> Option<char> {
             's'
         } else if name.starts_with("constant.numeric") || name.starts_with("constant.language") {
             'n'
-        } else if name.starts_with("storage.type") || name.starts_with("entity.name.type") || name.starts_with("support.type") {
+        } else if name.starts_with("storage.type.") && name.matches('.').count() >= 3 {
+            // `storage.type.function.rust` (fn), `storage.type.struct.rust`: declaration keywords, not types.
+            'k'
+        } else if name.starts_with("storage.type")
+            || name.starts_with("entity.name.type")
+            || name.starts_with("support.type")
+        {
             't'
         } else if name.starts_with("keyword") || name.starts_with("storage") {
             'k'
