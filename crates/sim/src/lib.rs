@@ -5,12 +5,24 @@
 //! back. Anomalies the book teaches — lost writes, outages, stale reads — are reported as data, never panics.
 
 pub mod availability;
+pub mod checker;
+pub mod crdt;
+pub mod failover;
+pub mod ids;
+pub mod lag;
+pub mod leader_follower;
+pub mod leaderless;
+pub mod log_formats;
+pub mod multi_leader;
 pub mod net;
 pub mod replay;
+pub mod ring;
 pub mod rng;
 pub mod service;
+pub mod staleness;
 pub mod time;
 pub mod trace;
+pub mod version_vector;
 
 pub use replay::{Model, Replay};
 pub use time::Time;

@@ -1,0 +1,1 @@
+//! A consistency checker over client histories (chapter 4 onwards).

@@ -1,0 +1,1 @@
+//! Conflict-free replicated data types: the G-Counter (chapters 5 and 7).

@@ -1,0 +1,1 @@
+//! Leader failure and failover: detection, election, reconfiguration, and what goes wrong (chapter 2).

@@ -1,0 +1,1 @@
+//! Replication lag anomalies and their fixes (chapter 4).

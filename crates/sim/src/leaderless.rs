@@ -1,0 +1,1 @@
+//! Leaderless replication: quorums, read repair, anti-entropy, sloppy quorums (chapter 6).

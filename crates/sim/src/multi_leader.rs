@@ -1,0 +1,1 @@
+//! Multi-leader replication: topologies, conflicts and their resolution (chapter 5).

@@ -1,0 +1,1 @@
+//! Version vectors, siblings and tombstones (chapter 7).
