@@ -126,6 +126,24 @@ where
     player
 }
 
+/// Whether a CSS media query matches now, updated when it changes (window resized, phone rotated).
+#[hook]
+pub fn use_media_query(query: &'static str) -> bool {
+    let list = use_memo(query, |q| web_sys::window().and_then(|w| w.match_media(q).ok().flatten()));
+    let matches = use_state(|| list.as_ref().as_ref().is_some_and(|l| l.matches()));
+    {
+        let matches = matches.clone();
+        use_effect_with(list, move |list| {
+            let listener = list.as_ref().as_ref().map(|l| {
+                let target = l.clone();
+                gloo_events::EventListener::new(l, "change", move |_| matches.set(target.matches()))
+            });
+            move || drop(listener)
+        });
+    }
+    *matches
+}
+
 /// A number unique on this page, for element ids: a page may hold several players.
 pub(crate) fn unique_id() -> u32 {
     use std::sync::atomic::{AtomicU32, Ordering};

@@ -10,65 +10,90 @@ use yew::prelude::*;
 
 use crate::canvas::{Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone};
 use crate::player::controls_seconds as seconds;
-use crate::player::{use_player, Narration, PlayerControls, SimFigure, TableToggle};
+use crate::player::{use_media_query, use_player, Narration, PlayerControls, SimFigure, TableToggle};
 use crate::progress::{use_progress, ProgressAction};
 
 pub const HORIZON_MS: u64 = 30_000;
 pub const DEFAULT_SEED: u64 = 1;
 const TITLE: &str = "Single node vs replicated system";
 
-const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 360.0;
-const CLIENT_AT: Point = Point::new(100.0, 180.0);
-const MONITOR_AT: Point = Point::new(250.0, 320.0);
-
-/// Fixed seats for n1..n4: a square, so every pair of nodes has a clear line between them.
-fn seat(id: NodeId) -> Point {
-    match id.0 {
-        1 => Point::new(400.0, 80.0),
-        2 => Point::new(620.0, 80.0),
-        3 => Point::new(400.0, 280.0),
-        _ => Point::new(620.0, 280.0),
-    }
+/// Where things sit in the figure. Wide screens get a landscape figure; phones get a portrait one, so labels stay
+/// readable instead of shrinking to a third of their size.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Layout {
+    pub width: f64,
+    pub height: f64,
+    pub client: Point,
+    pub monitor: Point,
+    /// Seats for n1..n4: a square, so every pair of nodes has a clear line between them.
+    pub seats: [Point; 4],
+    pub headline: Point,
+    pub outage: Point,
 }
 
-fn place(addr: Addr) -> Point {
-    match addr {
-        Addr::Client => CLIENT_AT,
-        Addr::Monitor => MONITOR_AT,
-        Addr::Node(id) => seat(id),
+pub const WIDE: Layout = Layout {
+    width: 720.0,
+    height: 360.0,
+    client: Point::new(100.0, 180.0),
+    monitor: Point::new(250.0, 320.0),
+    seats: [Point::new(400.0, 80.0), Point::new(620.0, 80.0), Point::new(400.0, 280.0), Point::new(620.0, 280.0)],
+    headline: Point::new(110.0, 36.0),
+    outage: Point::new(110.0, 250.0),
+};
+
+pub const NARROW: Layout = Layout {
+    width: 360.0,
+    height: 480.0,
+    client: Point::new(180.0, 105.0),
+    monitor: Point::new(180.0, 450.0),
+    seats: [Point::new(72.0, 228.0), Point::new(288.0, 228.0), Point::new(72.0, 362.0), Point::new(288.0, 362.0)],
+    headline: Point::new(180.0, 22.0),
+    outage: Point::new(180.0, 295.0),
+};
+
+impl Layout {
+    fn seat(&self, id: NodeId) -> Point {
+        self.seats[usize::from(id.0.clamp(1, 4)) - 1]
+    }
+
+    fn place(&self, addr: Addr) -> Point {
+        match addr {
+            Addr::Client => self.client,
+            Addr::Monitor => self.monitor,
+            Addr::Node(id) => self.seat(id),
+        }
     }
 }
 
 /// The figure for the current moment: nodes, connections, messages in flight, and headline numbers.
-pub fn scene(service: &Service, now: Time) -> Scene {
+pub fn scene(service: &Service, now: Time, layout: &Layout) -> Scene {
     let nodes = service.nodes();
-    let mut scene = Scene { width: WIDTH, height: HEIGHT, ..Scene::default() };
+    let mut scene = Scene { width: layout.width, height: layout.height, ..Scene::default() };
     let primary = nodes.iter().find(|n| n.up && n.role == Role::Primary).map(|n| n.id);
     for n in &nodes {
-        let at = seat(n.id);
+        let at = layout.seat(n.id);
         if n.in_rotation {
             let style = if n.up { LinkStyle::Solid } else { LinkStyle::Broken };
-            scene.links.push(Link { from: CLIENT_AT, to: at, style });
+            scene.links.push(Link { from: layout.client, to: at, style });
         }
         scene.links.push(Link {
             from: at,
-            to: MONITOR_AT,
+            to: layout.monitor,
             style: if n.up { LinkStyle::Faint } else { LinkStyle::Broken },
         });
         if let (Some(p), Role::Replica, true) = (primary, n.role, n.up) {
-            scene.links.push(Link { from: seat(p), to: at, style: LinkStyle::Solid });
+            scene.links.push(Link { from: layout.seat(p), to: at, style: LinkStyle::Solid });
         }
     }
     scene.nodes.push(NodeGlyph {
-        at: CLIENT_AT,
+        at: layout.client,
         glyph: Glyph::Client,
         health: Health::Up,
         name: "client".into(),
         detail: format!("{} waiting", service.requests_in_flight()),
     });
     scene.nodes.push(NodeGlyph {
-        at: MONITOR_AT,
+        at: layout.monitor,
         glyph: Glyph::Monitor,
         health: Health::Up,
         name: "monitor".into(),
@@ -86,7 +111,7 @@ pub fn scene(service: &Service, now: Time) -> Scene {
             format!("LSN {} · {} reads", n.last.0, n.reads_served)
         };
         scene.nodes.push(NodeGlyph {
-            at: seat(n.id),
+            at: layout.seat(n.id),
             glyph,
             health: if n.up { Health::Up } else { Health::Down },
             name: n.id.to_string(),
@@ -105,16 +130,16 @@ pub fn scene(service: &Service, now: Time) -> Scene {
             MessageKind::Heartbeat => DotKind::Heartbeat,
             MessageKind::Control => DotKind::Control,
         };
-        scene.dots.push(Dot { at: place(m.from).lerp(place(m.to), t), kind });
+        scene.dots.push(Dot { at: layout.place(m.from).lerp(layout.place(m.to), t), kind });
     }
     let metrics = service.metrics();
     let (headline, tone) = match metrics.availability() {
         Some(a) => (format!("{:.1} % available", a * 100.0), if a >= 0.99 { Tone::Good } else { Tone::Bad }),
         None => ("no requests yet".to_owned(), Tone::Muted),
     };
-    scene.captions.push(Caption { at: Point::new(110.0, 36.0), text: headline, tone, strong: true });
+    scene.captions.push(Caption { at: layout.headline, text: headline, tone, strong: true });
     scene.captions.push(Caption {
-        at: Point::new(110.0, 60.0),
+        at: Point::new(layout.headline.x, layout.headline.y + 24.0),
         text: format!(
             "{} ok · {} failed",
             metrics.reads_ok + metrics.writes_ok,
@@ -125,7 +150,7 @@ pub fn scene(service: &Service, now: Time) -> Scene {
     });
     if metrics.write_outage_ms > 0 {
         scene.captions.push(Caption {
-            at: Point::new(110.0, 250.0),
+            at: layout.outage,
             text: format!("writes down {}", seconds(metrics.write_outage_ms)),
             tone: Tone::Bad,
             strong: false,
@@ -148,12 +173,14 @@ pub fn single_node_sim(props: &SingleNodeProps) -> Html {
             progress.dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "single-node".into() })
         })
     };
+    let narrow = use_media_query("(max-width: 600px)");
+    let layout = if narrow { NARROW } else { WIDE };
     let player =
         use_player(|seed| Service::new(seed, Config::default()), Time::from_ms(HORIZON_MS), DEFAULT_SEED, on_first_use);
     let (scene, nodes, metrics, can_kill, can_add, can_restart, node_count, detection_ms) = player.with(|r| {
         let s = r.model();
         (
-            Rc::new(scene(s, r.now())),
+            Rc::new(scene(s, r.now(), &layout)),
             s.nodes(),
             s.metrics(),
             s.can(Action::KillPrimary),
@@ -276,11 +303,16 @@ mod tests {
         replay.act(Action::AddReplica);
         replay.seek(Time::from_ms(2_000));
         let service = replay.model();
-        let s = scene(service, replay.now());
+        let s = scene(service, replay.now(), &WIDE);
         // Client, monitor and two database nodes.
         assert_eq!(s.nodes.len(), 4);
         assert_eq!(s.dots.len(), service.messages().len());
-        assert!(s.dots.iter().all(|d| (0.0..=WIDTH).contains(&d.at.x) && (0.0..=HEIGHT).contains(&d.at.y)));
+        assert!(s.dots.iter().all(|d| (0.0..=WIDE.width).contains(&d.at.x) && (0.0..=WIDE.height).contains(&d.at.y)));
+        let narrow = scene(service, replay.now(), &NARROW);
+        assert!(narrow
+            .dots
+            .iter()
+            .all(|d| (0.0..=NARROW.width).contains(&d.at.x) && (0.0..=NARROW.height).contains(&d.at.y)));
         assert!(s.nodes.iter().any(|n| n.glyph == Glyph::Leader && n.name == "n1"));
         let _ = service.now();
     }
