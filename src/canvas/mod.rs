@@ -19,6 +19,8 @@
 //! | replication | filled diamond | `--leader` | |
 //! | heartbeat | small dot | `--muted` | |
 //! | control message | small triangle | `--warn` | |
+//! | lane band (a phase on a time axis) | tinted rectangle | tone colour | phase name inside |
+//! | unavailable time | tinted rectangle, hatched | `--danger` | label |
 //!
 //! Shapes and words carry every state, so nothing depends on colour alone; colours come from CSS custom
 //! properties, so the drawings follow the light and dark themes.
@@ -32,7 +34,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
-pub use scene::{Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, Tone};
+pub use scene::{Align, Band, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, Tone};
 
 #[derive(Properties, PartialEq)]
 pub struct SimCanvasProps {

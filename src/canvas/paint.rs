@@ -3,8 +3,8 @@
 use web_sys::{CanvasRenderingContext2d, Element};
 
 use super::scene::{
-    Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Scene, Tone, CLIENT_RADIUS, NODE_HEIGHT,
-    NODE_WIDTH,
+    Align, Band, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Scene, Tone, CLIENT_RADIUS,
+    NODE_HEIGHT, NODE_WIDTH,
 };
 
 /// Colours and font, read from the CSS custom properties in effect on the canvas, so the theme decides.
@@ -56,6 +56,9 @@ pub fn paint(ctx: &CanvasRenderingContext2d, scene: &Scene, palette: &Palette) {
     ctx.save();
     ctx.set_fill_style_str(&palette.surface);
     ctx.fill_rect(0.0, 0.0, scene.width, scene.height);
+    for band in &scene.bands {
+        paint_band(ctx, band, palette);
+    }
     for link in &scene.links {
         paint_link(ctx, link, palette);
     }
@@ -164,12 +167,31 @@ fn paint_node(ctx: &CanvasRenderingContext2d, node: &NodeGlyph, p: &Palette) {
 
 #[allow(clippy::too_many_arguments)]
 fn text(ctx: &CanvasRenderingContext2d, p: &Palette, s: &str, x: f64, y: f64, size: f64, bold: bool, colour: &str) {
+    aligned_text(ctx, p, s, x, y, size, bold, colour, Align::Center);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn aligned_text(
+    ctx: &CanvasRenderingContext2d,
+    p: &Palette,
+    s: &str,
+    x: f64,
+    y: f64,
+    size: f64,
+    bold: bool,
+    colour: &str,
+    align: Align,
+) {
     if s.is_empty() {
         return;
     }
     ctx.set_font(&format!("{}{size}px {}", if bold { "600 " } else { "" }, p.font));
     ctx.set_fill_style_str(colour);
-    ctx.set_text_align("center");
+    ctx.set_text_align(match align {
+        Align::Left => "left",
+        Align::Center => "center",
+        Align::Right => "right",
+    });
     ctx.set_text_baseline("middle");
     ctx.fill_text(s, x, y).ok();
 }
@@ -229,13 +251,48 @@ fn paint_dot(ctx: &CanvasRenderingContext2d, dot: &Dot, p: &Palette) {
     }
 }
 
-fn paint_caption(ctx: &CanvasRenderingContext2d, caption: &Caption, p: &Palette) {
-    let colour = match caption.tone {
+fn tone_colour(tone: Tone, p: &Palette) -> &str {
+    match tone {
         Tone::Normal => &p.fg,
         Tone::Muted => &p.muted,
         Tone::Good => &p.ok,
         Tone::Bad => &p.danger,
-    };
+    }
+}
+
+fn paint_caption(ctx: &CanvasRenderingContext2d, caption: &Caption, p: &Palette) {
     let size = if caption.strong { 18.0 } else { 12.5 };
-    text(ctx, p, &caption.text, caption.at.x, caption.at.y, size, caption.strong, colour);
+    let colour = tone_colour(caption.tone, p).to_owned();
+    aligned_text(ctx, p, &caption.text, caption.at.x, caption.at.y, size, caption.strong, &colour, caption.align);
+}
+
+fn paint_band(ctx: &CanvasRenderingContext2d, band: &Band, p: &Palette) {
+    let colour = tone_colour(band.tone, p).to_owned();
+    ctx.save();
+    ctx.set_fill_style_str(&colour);
+    ctx.set_global_alpha(0.16);
+    ctx.fill_rect(band.x, band.y, band.width, band.height);
+    ctx.set_global_alpha(1.0);
+    ctx.set_stroke_style_str(&colour);
+    ctx.set_line_width(1.0);
+    ctx.stroke_rect(band.x, band.y, band.width, band.height);
+    if band.hatched {
+        ctx.begin_path();
+        ctx.rect(band.x, band.y, band.width, band.height);
+        ctx.clip();
+        ctx.set_global_alpha(0.45);
+        ctx.begin_path();
+        let mut x = band.x - band.height;
+        while x < band.x + band.width {
+            ctx.move_to(x, band.y + band.height);
+            ctx.line_to(x + band.height, band.y);
+            x += 8.0;
+        }
+        ctx.stroke();
+        ctx.set_global_alpha(1.0);
+    }
+    ctx.restore();
+    if !band.label.is_empty() && band.width > 7.0 * band.label.chars().count() as f64 {
+        text(ctx, p, &band.label, band.x + band.width / 2.0, band.y + band.height / 2.0, 11.5, true, &colour);
+    }
 }

@@ -88,6 +88,14 @@ pub enum Tone {
     Bad,
 }
 
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    #[default]
+    Center,
+    Right,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Caption {
     pub at: Point,
@@ -95,13 +103,29 @@ pub struct Caption {
     pub tone: Tone,
     /// Drawn larger and bold (a headline figure such as the availability).
     pub strong: bool,
+    pub align: Align,
 }
 
-/// A whole figure, painted back to front: links, nodes, messages, captions.
+/// A shaded stretch of a lane on a time axis (a phase of a failover, a period of write downtime).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Band {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    pub tone: Tone,
+    /// Diagonal hatching on top of the tint: marks time the system was unavailable, without relying on colour.
+    pub hatched: bool,
+    /// Drawn inside the band when it is wide enough.
+    pub label: String,
+}
+
+/// A whole figure, painted back to front: bands, links, nodes, messages, captions.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Scene {
     pub width: f64,
     pub height: f64,
+    pub bands: Vec<Band>,
     pub links: Vec<Link>,
     pub nodes: Vec<NodeGlyph>,
     pub dots: Vec<Dot>,

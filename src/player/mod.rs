@@ -19,9 +19,20 @@ pub use controls::{parse_seed, seconds as controls_seconds, PlayerControls, Play
 pub use figure::{Narration, SimFigure, TableToggle};
 pub use frames::FrameLoop;
 
-/// Simulated milliseconds per real millisecond at 1× speed: a message that takes 50 ms crosses the screen in
-/// an eighth of a second, slow enough to follow with the eye; 0.25× slows it to half a second.
+/// Simulated milliseconds per real millisecond at 1× speed, for figures of messages crossing a network: a message
+/// that takes 50 ms crosses the screen in an eighth of a second; 0.25× slows it to half a second. Figures whose
+/// story spans tens of seconds (a failover) choose a faster clock in their [`PlayerSetup`].
 pub const SIM_MS_PER_REAL_MS: f64 = 0.4;
+
+/// How a widget's run is played.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlayerSetup {
+    /// No event after this is processed; the scrubber spans 0..=horizon.
+    pub horizon: Time,
+    pub default_seed: u64,
+    /// Simulated milliseconds per real millisecond at 1×.
+    pub sim_ms_per_real_ms: f64,
+}
 /// With reduced motion the run advances in jumps of this much real time instead of every frame.
 pub const REDUCED_MOTION_STEP_REAL_MS: f64 = 700.0;
 pub const SPEEDS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 4.0];
@@ -65,7 +76,7 @@ impl<M: Model + 'static> Clone for Player<M> {
 /// Creates a player for model `M`. `make` builds the initial model from a seed; `horizon` bounds the run;
 /// `on_first_use` fires when the reader first acts on the simulation (for progress).
 #[hook]
-pub fn use_player<M, F>(make: F, horizon: Time, default_seed: u64, on_first_use: Callback<()>) -> Player<M>
+pub fn use_player<M, F>(make: F, setup: PlayerSetup, on_first_use: Callback<()>) -> Player<M>
 where
     M: Model + 'static,
     F: Fn(u64) -> M + 'static,
@@ -76,7 +87,7 @@ where
     };
     let replay = {
         let make = make.clone();
-        use_mut_ref(move || Replay::new(make(default_seed), horizon))
+        use_mut_ref(move || Replay::new(make(setup.default_seed), setup.horizon))
     };
     let player = Player {
         replay,
@@ -84,7 +95,7 @@ where
         refresh: use_force_update(),
         playing: use_state(|| false),
         speed: use_state(|| 1.0),
-        seed: use_state(|| default_seed),
+        seed: use_state(|| setup.default_seed),
         last_move: (*use_memo((), |_| Rc::new(Cell::new(LastMove::Flow)))).clone(),
         on_first_use,
     };
@@ -103,9 +114,9 @@ where
                     if !due {
                         return true;
                     }
-                    let advance_ms = carry_ms * speed * SIM_MS_PER_REAL_MS;
-                    let whole_ms = advance_ms.floor();
-                    carry_ms -= whole_ms / (speed * SIM_MS_PER_REAL_MS);
+                    let rate = speed * setup.sim_ms_per_real_ms.max(1e-6);
+                    let whole_ms = (carry_ms * rate).floor();
+                    carry_ms -= whole_ms / rate;
                     let at_end = {
                         let mut replay = player.replay.borrow_mut();
                         let target = replay.now() + whole_ms as u64;

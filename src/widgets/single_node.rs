@@ -8,13 +8,22 @@ use sim::service::{Action, Addr, Config, MessageKind, NodeId, Role, Service, NOD
 use sim::Time;
 use yew::prelude::*;
 
-use crate::canvas::{Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone};
+use crate::canvas::{
+    Align, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone,
+};
 use crate::player::controls_seconds as seconds;
-use crate::player::{use_media_query, use_player, Narration, PlayerControls, SimFigure, TableToggle};
+use crate::player::{
+    use_media_query, use_player, Narration, PlayerControls, PlayerSetup, SimFigure, TableToggle, SIM_MS_PER_REAL_MS,
+};
 use crate::progress::{use_progress, ProgressAction};
 
 pub const HORIZON_MS: u64 = 30_000;
 pub const DEFAULT_SEED: u64 = 1;
+const SETUP: PlayerSetup = PlayerSetup {
+    horizon: Time::from_ms(HORIZON_MS),
+    default_seed: DEFAULT_SEED,
+    sim_ms_per_real_ms: SIM_MS_PER_REAL_MS,
+};
 const TITLE: &str = "Single node vs replicated system";
 
 /// Where things sit in the figure. Wide screens get a landscape figure; phones get a portrait one, so labels stay
@@ -137,7 +146,7 @@ pub fn scene(service: &Service, now: Time, layout: &Layout) -> Scene {
         Some(a) => (format!("{:.1} % available", a * 100.0), if a >= 0.99 { Tone::Good } else { Tone::Bad }),
         None => ("no requests yet".to_owned(), Tone::Muted),
     };
-    scene.captions.push(Caption { at: layout.headline, text: headline, tone, strong: true });
+    scene.captions.push(Caption { at: layout.headline, text: headline, tone, strong: true, align: Align::Center });
     scene.captions.push(Caption {
         at: Point::new(layout.headline.x, layout.headline.y + 24.0),
         text: format!(
@@ -147,6 +156,7 @@ pub fn scene(service: &Service, now: Time, layout: &Layout) -> Scene {
         ),
         tone: Tone::Muted,
         strong: false,
+        align: Align::Center,
     });
     if metrics.write_outage_ms > 0 {
         scene.captions.push(Caption {
@@ -154,6 +164,7 @@ pub fn scene(service: &Service, now: Time, layout: &Layout) -> Scene {
             text: format!("writes down {}", seconds(metrics.write_outage_ms)),
             tone: Tone::Bad,
             strong: false,
+            align: Align::Center,
         });
     }
     scene
@@ -175,8 +186,7 @@ pub fn single_node_sim(props: &SingleNodeProps) -> Html {
     };
     let narrow = use_media_query("(max-width: 600px)");
     let layout = if narrow { NARROW } else { WIDE };
-    let player =
-        use_player(|seed| Service::new(seed, Config::default()), Time::from_ms(HORIZON_MS), DEFAULT_SEED, on_first_use);
+    let player = use_player(|seed| Service::new(seed, Config::default()), SETUP, on_first_use);
     let (scene, nodes, metrics, can_kill, can_add, can_restart, node_count, detection_ms) = player.with(|r| {
         let s = r.model();
         (

@@ -151,3 +151,23 @@ test('on a phone the pages do not scroll sideways and the contents open from a b
   assert.equal(await toggle.getAttribute('aria-expanded'), 'false', 'following a link closes the contents');
   await context.close();
 });
+
+test('with prefers-reduced-motion the run advances in discrete steps', async () => {
+  const clockValues = async (reducedMotion) => {
+    const { page, context } = await openPage(browser, { reducedMotion });
+    await page.goto(server.base + '#/the-problem');
+    const figure = page.getByRole('figure', { name: 'Single node vs replicated system' });
+    await figure.getByRole('button', { name: 'Play' }).click();
+    const seen = new Set();
+    for (let i = 0; i < 20; i += 1) {
+      seen.add(await figure.locator('.clock').textContent());
+      await page.waitForTimeout(100);
+    }
+    await context.close();
+    return seen.size;
+  };
+  const smooth = await clockValues('no-preference');
+  const stepped = await clockValues('reduce');
+  assert.ok(smooth >= 10, `animated: the clock changes every frame (${smooth} values in 2 s)`);
+  assert.ok(stepped <= 5, `reduced motion: a few discrete jumps (${stepped} values in 2 s)`);
+});
