@@ -8,6 +8,7 @@
 mod controls;
 mod figure;
 mod frames;
+mod inputs;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -18,6 +19,7 @@ use yew::prelude::*;
 pub use controls::{parse_seed, seconds as controls_seconds, PlayerControls, PlayerControlsProps};
 pub use figure::{Narration, SimFigure, TableToggle};
 pub use frames::FrameLoop;
+pub use inputs::{Choice, Slider};
 
 /// Simulated milliseconds per real millisecond at 1× speed, for figures of messages crossing a network: a message
 /// that takes 50 ms crosses the screen in an eighth of a second; 0.25× slows it to half a second. Figures whose
@@ -49,7 +51,8 @@ pub enum LastMove {
 /// A run of model `M` and the player's settings. Cheap to clone: all clones share one run.
 pub struct Player<M: Model + 'static> {
     replay: Rc<RefCell<Replay<M>>>,
-    make: Rc<dyn Fn(u64) -> M>,
+    /// Builds the initial model from a seed. Replaced when the reader changes a setting that shapes the run.
+    make: Rc<RefCell<Rc<dyn Fn(u64) -> M>>>,
     refresh: UseForceUpdateHandle,
     pub playing: UseStateHandle<bool>,
     pub speed: UseStateHandle<f64>,
@@ -81,12 +84,12 @@ where
     M: Model + 'static,
     F: Fn(u64) -> M + 'static,
 {
-    let make: Rc<dyn Fn(u64) -> M> = {
-        let make = Rc::new(make);
-        (*use_memo((), move |_| make)).clone()
+    let make: Rc<RefCell<Rc<dyn Fn(u64) -> M>>> = {
+        let make: Rc<dyn Fn(u64) -> M> = Rc::new(make);
+        (*use_memo((), move |_| Rc::new(RefCell::new(make)))).clone()
     };
     let replay = {
-        let make = make.clone();
+        let make = make.borrow().clone();
         use_mut_ref(move || Replay::new(make(setup.default_seed), setup.horizon))
     };
     let player = Player {
@@ -236,9 +239,17 @@ impl<M: Model + 'static> Player<M> {
     pub fn set_seed(&self, seed: u64) {
         self.playing.set(false);
         let horizon = self.with(|r| r.horizon());
-        *self.replay.borrow_mut() = Replay::new((self.make)(seed), horizon);
+        let make = self.make.borrow().clone();
+        *self.replay.borrow_mut() = Replay::new(make(seed), horizon);
         self.seed.set(seed);
         self.changed(LastMove::Flow);
+    }
+
+    /// A new run, same seed, from a new factory: for settings that shape the whole run (mode, latencies,
+    /// number of nodes). The reader's earlier actions are forgotten, since they belonged to another system.
+    pub fn rebuild(&self, make: impl Fn(u64) -> M + 'static) {
+        *self.make.borrow_mut() = Rc::new(make);
+        self.set_seed(*self.seed);
     }
 
     /// The line the narration should read now: the entry just stepped over, or the latest key event.
