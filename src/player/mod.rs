@@ -48,11 +48,14 @@ pub enum LastMove {
     Step,
 }
 
+/// Builds a run's initial model from a seed; swappable, so settings can reshape the run.
+type Factory<M> = Rc<RefCell<Rc<dyn Fn(u64) -> M>>>;
+
 /// A run of model `M` and the player's settings. Cheap to clone: all clones share one run.
 pub struct Player<M: Model + 'static> {
     replay: Rc<RefCell<Replay<M>>>,
     /// Builds the initial model from a seed. Replaced when the reader changes a setting that shapes the run.
-    make: Rc<RefCell<Rc<dyn Fn(u64) -> M>>>,
+    make: Factory<M>,
     refresh: UseForceUpdateHandle,
     pub playing: UseStateHandle<bool>,
     pub speed: UseStateHandle<f64>,
@@ -84,7 +87,7 @@ where
     M: Model + 'static,
     F: Fn(u64) -> M + 'static,
 {
-    let make: Rc<RefCell<Rc<dyn Fn(u64) -> M>>> = {
+    let make: Factory<M> = {
         let make: Rc<dyn Fn(u64) -> M> = Rc::new(make);
         (*use_memo((), move |_| Rc::new(RefCell::new(make)))).clone()
     };

@@ -1,11 +1,13 @@
 //! One widget per simulation, mounted by `{{#sim NAME}}` in a chapter.
 
+mod leader_follower;
 mod single_node;
 
 use yew::prelude::*;
 
 include!("names.rs");
 
+pub use leader_follower::LeaderFollowerSim;
 pub use single_node::SingleNodeSim;
 
 /// The widget for simulation `name`, placed in chapter `chapter`. The build rejects unknown names, so the
@@ -13,6 +15,7 @@ pub use single_node::SingleNodeSim;
 pub fn mount(name: &str, chapter: &'static str) -> Html {
     match name {
         "single-node" => html! { <SingleNodeSim {chapter} /> },
+        "leader-follower" => html! { <LeaderFollowerSim {chapter} /> },
         other => {
             html! { <p class="notice" role="alert">{ format!("The simulation {other:?} is not available in this build.") }</p> }
         }

@@ -1,1 +1,1137 @@
-//! Probabilistically bounded staleness: the closed form and the WARS Monte Carlo (chapter 6).
+//! How stale can a leaderless read be? Probabilistically Bounded Staleness (Bailis et al., VLDB 2012) for
+//! chapter 6: the closed form for partial quorums, and the WARS Monte Carlo for staleness in time.
+//!
+//! **The closed form.** With N replicas, a write that reaches exactly W of them, and a read that asks R replicas
+//! picked uniformly at random, the read misses the write when all R replicas come from the N − W that lack it:
+//! `p_stale = C(N−W, R) / C(N, R)`, which is 0 when W + R > N (every read set meets every write set). A read that
+//! may return any of the last k versions is stale only if it misses all k write sets: `p_stale^k`. The binomials
+//! are exact integers (`u128`) for every N up to [`REPLICAS_MAX`]; the only rounding is one final division.
+//!
+//! **WARS.** Real writes keep spreading after they commit, so the closed form is pessimistic. The WARS model
+//! draws, for each replica i, four message delays: W (the write reaching it), A (its acknowledgement coming
+//! back), R (a read request reaching it) and S (its response coming back). The write commits when the W-th
+//! acknowledgement arrives; a read issued t ms later keeps the first R responses (ordered by R + S) and is
+//! consistent if one of those replicas had the write when the read request reached it: `W_i ≤ commit + t + R_i`.
+//! Repeating this gives the probability of a consistent read as a function of t, and the latency percentiles of
+//! reads and writes, from the production latency fits the paper published ([`Preset`]).
+//!
+//! What it simplifies, and why: every replica receives every write (the coordinator sends to all N and waits for
+//! W), there is one write and no concurrent writers, no replica fails, and message delays are independent draws —
+//! exactly the paper's assumptions, which is what lets the book put its numbers next to the paper's. Delays are
+//! real numbers of milliseconds (the fits are sub-millisecond), capped at [`LATENCY_MS_MAX`] so a heavy Pareto tail
+//! cannot produce an absurd draw. The model is a pure function of its seed: there is no clock and no event queue.
+//!
+//! ```
+//! use sim::staleness::{Preset, Quorum, Wars};
+//!
+//! // N=3, W=1, R=1: a read misses the write with probability C(2,1)/C(3,1) = 2/3...
+//! let quorum = Quorum::new(3, 1, 1)?;
+//! assert_eq!(quorum.p_stale_exact().to_string(), "2/3");
+//! // ...if nothing spreads after the commit. With LinkedIn's SSD latencies it mostly has, a few ms later.
+//! let report = Wars::new(quorum, Preset::LnkdSsd.latencies(), 2_000, 7).run(&[0.0, 10.0])?;
+//! assert!(report.points[0].p_consistent > 1.0 - quorum.p_stale());
+//! assert!(report.points[1].p_consistent > 0.99);
+//! # Ok::<(), sim::staleness::StalenessError>(())
+//! ```
+
+use std::fmt;
+
+use crate::rng::Rng;
+use crate::time::Time;
+use crate::trace::{Salience, Trace};
+
+/// The most replicas a quorum may have: a replica set is a 64-bit mask, and every binomial stays exact.
+pub const REPLICAS_MAX: u32 = 64;
+/// Replica sets are listed one by one up to this many; beyond it they are only counted.
+pub const SETS_LISTED_MAX: u128 = 200;
+/// The most versions `k` for k-staleness; past a thousand every probability here is 0 to double precision.
+pub const K_VERSIONS_MAX: u32 = 1_000;
+/// Monte Carlo trials per run at most: half a million take well under a second natively.
+pub const TRIALS_MAX: u32 = 500_000;
+/// Points of the staleness curve (values of t) per run at most.
+pub const TIME_POINTS_MAX: usize = 1_024;
+/// No single message delay exceeds a minute; heavier draws of a Pareto tail are cut here.
+pub const LATENCY_MS_MAX: f64 = 60_000.0;
+/// Data centres in a WAN layout at most.
+pub const DATA_CENTRES_MAX: u32 = 16;
+
+/// Input the model refuses, with what was wrong.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StalenessError {
+    NoReplicas,
+    TooManyReplicas {
+        n: u32,
+    },
+    WriteQuorumOutOfRange {
+        w: u32,
+        n: u32,
+    },
+    ReadQuorumOutOfRange {
+        r: u32,
+        n: u32,
+    },
+    /// A latency parameter that is not a finite number in its range (`what` names it, e.g. "Pareto alpha").
+    BadLatency {
+        what: &'static str,
+        value: f64,
+    },
+    /// A WAN layout with no data centre, or more than [`DATA_CENTRES_MAX`].
+    BadDataCentres {
+        count: u32,
+    },
+    /// A time after commit that is not a finite number.
+    BadTime {
+        t_ms: f64,
+    },
+    TooManyTimePoints {
+        points: usize,
+    },
+    /// A replica set that names a replica outside `0..N`, or has the wrong size for its role.
+    BadReplicaSet {
+        members: u32,
+        expected: u32,
+    },
+}
+
+impl fmt::Display for StalenessError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            StalenessError::NoReplicas => f.write_str("a quorum needs at least one replica"),
+            StalenessError::TooManyReplicas { n } => {
+                write!(f, "N={n} is more than the {REPLICAS_MAX} replicas allowed")
+            }
+            StalenessError::WriteQuorumOutOfRange { w, n } => write!(f, "W={w} is not between 1 and N={n}"),
+            StalenessError::ReadQuorumOutOfRange { r, n } => write!(f, "R={r} is not between 1 and N={n}"),
+            StalenessError::BadLatency { what, value } => {
+                write!(f, "{what} = {value} is not a usable latency parameter")
+            }
+            StalenessError::BadDataCentres { count } => {
+                write!(f, "{count} data centres is not between 1 and {DATA_CENTRES_MAX}")
+            }
+            StalenessError::BadTime { t_ms } => write!(f, "t = {t_ms} ms is not a finite time"),
+            StalenessError::TooManyTimePoints { points } => {
+                write!(f, "{points} time points is more than the {TIME_POINTS_MAX} allowed")
+            }
+            StalenessError::BadReplicaSet { members, expected } => {
+                write!(f, "a replica set of {members} valid replicas where {expected} were expected")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StalenessError {}
+
+/// `C(n, k)`, exactly, or `None` if it does not fit in a `u128` (every n ≤ 131 fits).
+pub fn binomial(n: u32, k: u32) -> Option<u128> {
+    if k > n {
+        return Some(0);
+    }
+    let k = k.min(n - k);
+    let mut acc: u128 = 1;
+    for i in 0..k {
+        // C(n, i + 1) = C(n, i) · (n − i) / (i + 1), exactly. Cancelling the common factor g first means the
+        // product never exceeds the result, so nothing overflows unless C(n, i + 1) itself does: (i + 1) / g
+        // shares nothing with acc / g, so it divides n − i.
+        let (top, bottom) = (u128::from(n - i), u128::from(i + 1));
+        let g = gcd(acc, bottom);
+        acc = (acc / g).checked_mul(top / (bottom / g))?;
+    }
+    Some(acc)
+}
+
+fn gcd(mut a: u128, mut b: u128) -> u128 {
+    // Euclid on u128 takes at most ~185 steps (Lamé's bound); the loop ends because b strictly decreases.
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// An exact probability, in lowest terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fraction {
+    pub numerator: u128,
+    pub denominator: u128,
+}
+
+impl Fraction {
+    /// `numerator / denominator` in lowest terms; a zero denominator is read as 0 (an empty sample space).
+    pub fn new(numerator: u128, denominator: u128) -> Fraction {
+        if denominator == 0 || numerator == 0 {
+            return Fraction { numerator: 0, denominator: 1 };
+        }
+        let g = gcd(numerator, denominator);
+        Fraction { numerator: numerator / g, denominator: denominator / g }
+    }
+
+    pub fn to_f64(self) -> f64 {
+        self.numerator as f64 / self.denominator as f64
+    }
+}
+
+impl fmt::Display for Fraction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.numerator == 0 {
+            f.write_str("0")
+        } else if self.denominator == 1 {
+            write!(f, "{}", self.numerator)
+        } else {
+            write!(f, "{}/{}", self.numerator, self.denominator)
+        }
+    }
+}
+
+/// Whether every read set must meet every write set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuorumKind {
+    /// W + R > N: by pigeonhole, at least W + R − N replicas are in both sets.
+    Strict,
+    /// W + R ≤ N: a read can miss the write entirely.
+    Partial,
+}
+
+/// The replica names of the figures: A, B, … Z, then AA, AB, … as in a spreadsheet.
+pub fn replica_name(index: u32) -> String {
+    let mut name = Vec::new();
+    let mut i = index;
+    // At most 2 letters below 702; u32 needs at most 7. The bound makes termination obvious.
+    for _ in 0..8 {
+        name.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    name.reverse();
+    String::from_utf8(name).unwrap_or_default()
+}
+
+/// A set of replicas, numbered from 0 (replica 0 is "A"), as a bit mask.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReplicaSet(pub u64);
+
+impl ReplicaSet {
+    pub fn from_members(members: &[u32]) -> ReplicaSet {
+        ReplicaSet(members.iter().filter(|&&i| i < REPLICAS_MAX).fold(0, |mask, &i| mask | 1 << i))
+    }
+
+    /// The replicas `0..n` (all of them, for a quorum of N = n).
+    pub fn all(n: u32) -> ReplicaSet {
+        if n >= 64 {
+            ReplicaSet(u64::MAX)
+        } else {
+            ReplicaSet((1u64 << n) - 1)
+        }
+    }
+
+    pub fn contains(self, replica: u32) -> bool {
+        replica < REPLICAS_MAX && self.0 & (1 << replica) != 0
+    }
+
+    pub fn len(self) -> u32 {
+        self.0.count_ones()
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Replica numbers in increasing order.
+    pub fn members(self) -> Vec<u32> {
+        (0..REPLICAS_MAX).filter(|&i| self.contains(i)).collect()
+    }
+
+    pub fn intersection(self, other: ReplicaSet) -> ReplicaSet {
+        ReplicaSet(self.0 & other.0)
+    }
+
+    pub fn overlaps(self, other: ReplicaSet) -> bool {
+        !self.intersection(other).is_empty()
+    }
+}
+
+impl fmt::Display for ReplicaSet {
+    /// `{A, C}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self.members().into_iter().map(replica_name).collect();
+        write!(f, "{{{}}}", names.join(", "))
+    }
+}
+
+/// Replica sets of one size: listed when there are at most [`SETS_LISTED_MAX`], otherwise only counted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplicaSets {
+    /// In lexicographic order of their members: {A, B}, {A, C}, {B, C}.
+    Listed(Vec<ReplicaSet>),
+    Counted(u128),
+}
+
+impl ReplicaSets {
+    pub fn count(&self) -> u128 {
+        match self {
+            ReplicaSets::Listed(sets) => sets.len() as u128,
+            ReplicaSets::Counted(count) => *count,
+        }
+    }
+}
+
+/// Every `k`-subset of `universe`, listed if there are few enough.
+fn subsets(universe: ReplicaSet, k: u32) -> ReplicaSets {
+    let pool = universe.members();
+    let n = pool.len() as u32;
+    let count = binomial(n, k).unwrap_or(u128::MAX);
+    if count > SETS_LISTED_MAX {
+        return ReplicaSets::Counted(count);
+    }
+    if k > n {
+        return ReplicaSets::Listed(Vec::new());
+    }
+    let k = k as usize;
+    let mut picks: Vec<usize> = (0..k).collect();
+    let mut sets = Vec::new();
+    // Lexicographic combinations; `count` is at most SETS_LISTED_MAX, which bounds the loop.
+    for _ in 0..count {
+        sets.push(ReplicaSet(picks.iter().fold(0, |mask, &p| mask | 1 << pool[p])));
+        let Some(i) = (0..k).rev().find(|&i| picks[i] < pool.len() - k + i) else { break };
+        picks[i] += 1;
+        for j in i + 1..k {
+            picks[j] = picks[j - 1] + 1;
+        }
+    }
+    ReplicaSets::Listed(sets)
+}
+
+/// A validated quorum configuration: N replicas, writes wait for W, reads for R.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quorum {
+    n: u32,
+    w: u32,
+    r: u32,
+}
+
+impl Quorum {
+    pub fn new(n: u32, w: u32, r: u32) -> Result<Quorum, StalenessError> {
+        if n == 0 {
+            return Err(StalenessError::NoReplicas);
+        }
+        if n > REPLICAS_MAX {
+            return Err(StalenessError::TooManyReplicas { n });
+        }
+        if !(1..=n).contains(&w) {
+            return Err(StalenessError::WriteQuorumOutOfRange { w, n });
+        }
+        if !(1..=n).contains(&r) {
+            return Err(StalenessError::ReadQuorumOutOfRange { r, n });
+        }
+        Ok(Quorum { n, w, r })
+    }
+
+    /// The nearest valid quorum, for sliders: N into 1..=64, then W and R into 1..=N.
+    pub fn clamped(n: u32, w: u32, r: u32) -> Quorum {
+        let n = n.clamp(1, REPLICAS_MAX);
+        Quorum { n, w: w.clamp(1, n), r: r.clamp(1, n) }
+    }
+
+    pub fn n(self) -> u32 {
+        self.n
+    }
+
+    pub fn w(self) -> u32 {
+        self.w
+    }
+
+    pub fn r(self) -> u32 {
+        self.r
+    }
+
+    pub fn kind(self) -> QuorumKind {
+        if self.w + self.r > self.n {
+            QuorumKind::Strict
+        } else {
+            QuorumKind::Partial
+        }
+    }
+
+    /// The fewest replicas any read set shares with any write set: W + R − N, or 0.
+    pub fn overlap_min(self) -> u32 {
+        (self.w + self.r).saturating_sub(self.n)
+    }
+
+    /// The smallest R that makes every read meet every write: N − W + 1.
+    pub fn min_strict_read_quorum(self) -> u32 {
+        self.n - self.w + 1
+    }
+
+    /// The smallest W that makes every read meet every write: N − R + 1.
+    pub fn min_strict_write_quorum(self) -> u32 {
+        self.n - self.r + 1
+    }
+
+    /// Replicas that can be down while reads still gather R answers: N − R.
+    pub fn read_failures_tolerated(self) -> u32 {
+        self.n - self.r
+    }
+
+    /// Replicas that can be down while writes still gather W acknowledgements: N − W.
+    pub fn write_failures_tolerated(self) -> u32 {
+        self.n - self.w
+    }
+
+    /// Probability that a read set chosen uniformly misses a given write set: C(N−W, R) / C(N, R), exactly.
+    pub fn p_stale_exact(self) -> Fraction {
+        // N ≤ 64, and C(64, 32) < 2^61: both fit with room to spare.
+        let missing = binomial(self.n - self.w, self.r).unwrap_or(0);
+        let all = binomial(self.n, self.r).unwrap_or(1);
+        Fraction::new(missing, all)
+    }
+
+    pub fn p_stale(self) -> f64 {
+        self.p_stale_exact().to_f64()
+    }
+
+    /// Probability that a read returns something older than the last `k` versions (k-staleness): every one of
+    /// the k most recent write sets is missed, `p_stale^k`. `k` is clamped to 1..=[`K_VERSIONS_MAX`].
+    pub fn p_older_than_versions(self, k: u32) -> f64 {
+        let k = k.clamp(1, K_VERSIONS_MAX);
+        self.p_stale().powi(k as i32)
+    }
+
+    /// Every write set of W replicas (in lexicographic order), or their number C(N, W) if above 200.
+    pub fn write_sets(self) -> ReplicaSets {
+        subsets(ReplicaSet::all(self.n), self.w)
+    }
+
+    /// Every read set of R replicas, or their number C(N, R) if above 200.
+    pub fn read_sets(self) -> ReplicaSets {
+        subsets(ReplicaSet::all(self.n), self.r)
+    }
+
+    /// The read sets that miss `write` entirely (C(N−W, R) of them), for the calculator to highlight.
+    pub fn read_sets_missing(self, write: ReplicaSet) -> Result<ReplicaSets, StalenessError> {
+        let valid = write.intersection(ReplicaSet::all(self.n));
+        if valid != write || write.len() != self.w {
+            return Err(StalenessError::BadReplicaSet { members: valid.len(), expected: self.w });
+        }
+        let outside = ReplicaSet(ReplicaSet::all(self.n).0 & !write.0);
+        Ok(subsets(outside, self.r))
+    }
+
+    /// One sentence for the narration: whether reads meet writes, and what failures each side survives.
+    pub fn describe(self) -> String {
+        let Quorum { n, w, r } = self;
+        let failures = format!(
+            "writes survive {} down, reads survive {} down",
+            plural(self.write_failures_tolerated(), "replica"),
+            plural(self.read_failures_tolerated(), "replica")
+        );
+        match self.kind() {
+            QuorumKind::Strict => format!(
+                "N={n}, W={w}, R={r}: {w} + {r} = {} > {n}, so every read set shares at least {} with every \
+                 write set; {failures}.",
+                w + r,
+                plural(self.overlap_min(), "replica")
+            ),
+            QuorumKind::Partial => format!(
+                "N={n}, W={w}, R={r}: {w} + {r} = {} ≤ {n}, so a read misses the latest write with probability \
+                 {} ({}); {failures}.",
+                w + r,
+                self.p_stale_exact(),
+                percent(self.p_stale())
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Quorum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "N={}, W={}, R={}", self.n, self.w, self.r)
+    }
+}
+
+fn plural(count: u32, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// A probability as a percentage with enough decimals to show small values: "66.7 %", "0.0042 %".
+pub fn percent(p: f64) -> String {
+    let pct = if p.is_finite() { p.clamp(0.0, 1.0) * 100.0 } else { 0.0 };
+    if pct == 0.0 || pct == 100.0 {
+        return format!("{pct:.0} %");
+    }
+    let shown = pct.min(100.0 - pct);
+    // One decimal for ordinary values; for tiny values (or values a hair from 100 %) two significant digits.
+    let decimals = if shown >= 0.1 { 1 } else { ((-shown.log10() - 1e-9).ceil() as usize + 1).min(12) };
+    format!("{pct:.decimals$} %")
+}
+
+/// One of the two laws the paper fits to measured latencies, or a fixed delay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Shape {
+    Constant {
+        ms: f64,
+    },
+    /// Mean 1/λ ms.
+    Exponential {
+        lambda_per_ms: f64,
+    },
+    /// `x_m · U^(−1/α)`: never below `x_m`, with a tail that is heavier the smaller α is.
+    Pareto {
+        x_m_ms: f64,
+        alpha: f64,
+    },
+}
+
+/// Keeps a draw a finite number of milliseconds in [0, LATENCY_MS_MAX], whatever the parameters were.
+fn sane_ms(ms: f64) -> f64 {
+    if ms.is_nan() {
+        0.0
+    } else {
+        ms.clamp(0.0, LATENCY_MS_MAX)
+    }
+}
+
+fn positive(what: &'static str, value: f64) -> Result<(), StalenessError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(StalenessError::BadLatency { what, value })
+    }
+}
+
+impl Shape {
+    /// One delay in ms. Invalid parameters give 0 or [`LATENCY_MS_MAX`], never a panic or a NaN.
+    pub fn sample(self, rng: &mut Rng) -> f64 {
+        match self {
+            Shape::Constant { ms } => sane_ms(ms),
+            Shape::Exponential { lambda_per_ms } => {
+                // Inverse transform; 1 − u is in (0, 1], so the logarithm is finite.
+                let u = 1.0 - rng.next_f64();
+                sane_ms(-u.ln() / lambda_per_ms)
+            }
+            Shape::Pareto { x_m_ms, alpha } => {
+                let u = 1.0 - rng.next_f64();
+                sane_ms(x_m_ms * u.powf(-1.0 / alpha))
+            }
+        }
+    }
+
+    pub fn validate(self) -> Result<(), StalenessError> {
+        match self {
+            Shape::Constant { ms } if ms.is_finite() && (0.0..=LATENCY_MS_MAX).contains(&ms) => Ok(()),
+            Shape::Constant { ms } => Err(StalenessError::BadLatency { what: "constant delay", value: ms }),
+            Shape::Exponential { lambda_per_ms } => positive("exponential lambda", lambda_per_ms),
+            Shape::Pareto { x_m_ms, alpha } => {
+                positive("Pareto x_m", x_m_ms)?;
+                positive("Pareto alpha", alpha)
+            }
+        }
+    }
+
+    /// The median in ms: ln 2 / λ for the exponential, x_m · 2^(1/α) for the Pareto.
+    pub fn median_ms(self) -> f64 {
+        match self {
+            Shape::Constant { ms } => sane_ms(ms),
+            Shape::Exponential { lambda_per_ms } => sane_ms(std::f64::consts::LN_2 / lambda_per_ms),
+            Shape::Pareto { x_m_ms, alpha } => sane_ms(x_m_ms * 2f64.powf(1.0 / alpha)),
+        }
+    }
+}
+
+/// The delay of one kind of message: a single law, or a mixture of two as the paper fits them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LatencyDist {
+    Single(Shape),
+    /// `first_share` of the draws (in [0, 1]) come from `first`, the rest from `second`.
+    Mixture {
+        first_share: f64,
+        first: Shape,
+        second: Shape,
+    },
+}
+
+impl LatencyDist {
+    pub const fn exponential(lambda_per_ms: f64) -> LatencyDist {
+        LatencyDist::Single(Shape::Exponential { lambda_per_ms })
+    }
+
+    pub const fn constant(ms: f64) -> LatencyDist {
+        LatencyDist::Single(Shape::Constant { ms })
+    }
+
+    pub fn sample(self, rng: &mut Rng) -> f64 {
+        match self {
+            LatencyDist::Single(shape) => shape.sample(rng),
+            LatencyDist::Mixture { first_share, first, second } => {
+                if rng.chance(first_share) {
+                    first.sample(rng)
+                } else {
+                    second.sample(rng)
+                }
+            }
+        }
+    }
+
+    pub fn validate(self) -> Result<(), StalenessError> {
+        match self {
+            LatencyDist::Single(shape) => shape.validate(),
+            LatencyDist::Mixture { first_share, first, second } => {
+                if !(first_share.is_finite() && (0.0..=1.0).contains(&first_share)) {
+                    return Err(StalenessError::BadLatency { what: "mixture share", value: first_share });
+                }
+                first.validate()?;
+                second.validate()
+            }
+        }
+    }
+}
+
+/// Replicas spread over data centres: replica i lives in data centre `i mod data_centres`, each operation starts
+/// in a data centre drawn uniformly, and every one-way message to or from a replica elsewhere takes `one_way_ms`
+/// longer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Wan {
+    pub data_centres: u32,
+    pub one_way_ms: f64,
+}
+
+/// The four delay laws of the WARS model, and the WAN layout if any.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Latencies {
+    /// Coordinator → replica, carrying the write.
+    pub w: LatencyDist,
+    /// Replica → coordinator, acknowledging the write.
+    pub a: LatencyDist,
+    /// Coordinator → replica, carrying a read request.
+    pub r: LatencyDist,
+    /// Replica → coordinator, carrying the read response.
+    pub s: LatencyDist,
+    pub wan: Option<Wan>,
+}
+
+impl Latencies {
+    /// Exponential delays with the given rates (per ms) for W, A, R and S: the calculator's "custom" setting.
+    pub fn exponential(w: f64, a: f64, r: f64, s: f64) -> Result<Latencies, StalenessError> {
+        let latencies = Latencies {
+            w: LatencyDist::exponential(w),
+            a: LatencyDist::exponential(a),
+            r: LatencyDist::exponential(r),
+            s: LatencyDist::exponential(s),
+            wan: None,
+        };
+        latencies.validate()?;
+        Ok(latencies)
+    }
+
+    /// The same law for all four kinds of message.
+    pub fn same(dist: LatencyDist) -> Latencies {
+        Latencies { w: dist, a: dist, r: dist, s: dist, wan: None }
+    }
+
+    pub fn validate(&self) -> Result<(), StalenessError> {
+        for dist in [self.w, self.a, self.r, self.s] {
+            dist.validate()?;
+        }
+        if let Some(wan) = self.wan {
+            if !(1..=DATA_CENTRES_MAX).contains(&wan.data_centres) {
+                return Err(StalenessError::BadDataCentres { count: wan.data_centres });
+            }
+            if !(wan.one_way_ms.is_finite() && (0.0..=LATENCY_MS_MAX).contains(&wan.one_way_ms)) {
+                return Err(StalenessError::BadLatency { what: "WAN one-way delay", value: wan.one_way_ms });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The latency fits published with the paper (in ms), from LinkedIn's and Yammer's production clusters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preset {
+    /// LinkedIn's Voldemort on SSDs: every message 91.22 % Pareto(0.235, 10) + 8.78 % Exponential(1.66).
+    LnkdSsd,
+    /// LinkedIn on spinning disks: writes 38 % Pareto(1.05, 1.51) + 62 % Exponential(0.183); A, R, S as SSD.
+    LnkdDisk,
+    /// Yammer's Riak: writes 93.9 % Pareto(3, 3.35) + 6.1 % Exponential(0.0028); A, R, S 98.2 % Pareto(1.5, 3.8)
+    /// + 1.8 % Exponential(0.0217).
+    Ymmr,
+    /// LNKD-DISK across 3 data centres, 75 ms one way between them.
+    Wan,
+}
+
+const LNKD_SSD: LatencyDist = LatencyDist::Mixture {
+    first_share: 0.9122,
+    first: Shape::Pareto { x_m_ms: 0.235, alpha: 10.0 },
+    second: Shape::Exponential { lambda_per_ms: 1.66 },
+};
+const LNKD_DISK_WRITE: LatencyDist = LatencyDist::Mixture {
+    first_share: 0.38,
+    first: Shape::Pareto { x_m_ms: 1.05, alpha: 1.51 },
+    second: Shape::Exponential { lambda_per_ms: 0.183 },
+};
+const YMMR_WRITE: LatencyDist = LatencyDist::Mixture {
+    first_share: 0.939,
+    first: Shape::Pareto { x_m_ms: 3.0, alpha: 3.35 },
+    second: Shape::Exponential { lambda_per_ms: 0.0028 },
+};
+const YMMR_OTHER: LatencyDist = LatencyDist::Mixture {
+    first_share: 0.982,
+    first: Shape::Pareto { x_m_ms: 1.5, alpha: 3.8 },
+    second: Shape::Exponential { lambda_per_ms: 0.0217 },
+};
+
+impl Preset {
+    pub const ALL: [Preset; 4] = [Preset::LnkdSsd, Preset::LnkdDisk, Preset::Ymmr, Preset::Wan];
+
+    /// The label the paper uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::LnkdSsd => "LNKD-SSD",
+            Preset::LnkdDisk => "LNKD-DISK",
+            Preset::Ymmr => "YMMR",
+            Preset::Wan => "WAN",
+        }
+    }
+
+    pub fn latencies(self) -> Latencies {
+        match self {
+            Preset::LnkdSsd => Latencies::same(LNKD_SSD),
+            Preset::LnkdDisk => Latencies { w: LNKD_DISK_WRITE, ..Latencies::same(LNKD_SSD) },
+            Preset::Ymmr => Latencies { w: YMMR_WRITE, ..Latencies::same(YMMR_OTHER) },
+            Preset::Wan => {
+                Latencies { wan: Some(Wan { data_centres: 3, one_way_ms: 75.0 }), ..Preset::LnkdDisk.latencies() }
+            }
+        }
+    }
+}
+
+/// Read and write latencies at the percentiles the paper reports, in ms (nearest-rank).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Percentiles {
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub max_ms: f64,
+}
+
+impl Percentiles {
+    /// From samples sorted ascending; all zeros when there are none.
+    fn of_sorted(sorted: &[f64]) -> Percentiles {
+        let at = |q: f64| -> f64 {
+            if sorted.is_empty() {
+                return 0.0;
+            }
+            let rank = (q * sorted.len() as f64).ceil() as usize;
+            sorted[rank.clamp(1, sorted.len()) - 1]
+        };
+        Percentiles { p50_ms: at(0.5), p99_ms: at(0.99), p999_ms: at(0.999), max_ms: at(1.0) }
+    }
+}
+
+/// One point of the staleness curve: of the reads issued `t_ms` after commit, how many were consistent.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StalenessPoint {
+    pub t_ms: f64,
+    pub consistent: u32,
+    pub stale: u32,
+    pub p_consistent: f64,
+}
+
+/// What a WARS run measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WarsReport {
+    pub quorum: Quorum,
+    pub trials: u32,
+    /// In the order the times were given (negative times were read as 0).
+    pub points: Vec<StalenessPoint>,
+    /// Time from the start of the write to its W-th acknowledgement.
+    pub write_latency: Percentiles,
+    /// Time from the start of a read to its R-th response.
+    pub read_latency: Percentiles,
+    /// Per trial, the smallest t at which its read would have been consistent, sorted ascending.
+    thresholds_ms: Vec<f64>,
+}
+
+impl WarsReport {
+    /// The probability of a consistent read at any `t_ms` after commit (negative and NaN are read as 0), from
+    /// the same trials as `points`.
+    pub fn p_consistent_at(&self, t_ms: f64) -> f64 {
+        if self.thresholds_ms.is_empty() {
+            return 0.0;
+        }
+        let t = if t_ms.is_nan() { 0.0 } else { t_ms.max(0.0) };
+        self.thresholds_ms.partition_point(|&x| x <= t) as f64 / self.thresholds_ms.len() as f64
+    }
+
+    /// The smallest t (in ms, to 0.01 ms) after which at least `target` of reads are consistent: "t-visibility".
+    /// `None` if not reached within [`LATENCY_MS_MAX`]; `target` is clamped to [0, 1].
+    pub fn t_visibility_ms(&self, target: f64) -> Option<f64> {
+        if self.thresholds_ms.is_empty() {
+            return None;
+        }
+        let target = if target.is_nan() { 1.0 } else { target.clamp(0.0, 1.0) };
+        let needed = ((target * self.thresholds_ms.len() as f64).ceil() as usize).max(1);
+        let t = self.thresholds_ms[needed.min(self.thresholds_ms.len()) - 1].max(0.0);
+        // Rounded up to a hundredth so that reads issued at the reported time are counted as well.
+        let t = (t * 100.0).ceil() / 100.0;
+        (t <= LATENCY_MS_MAX).then_some(t)
+    }
+
+    /// The run in words, one line per point of the curve and one per latency summary.
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = vec![
+            format!(
+                "{} over {} trials: writes commit in {} ms at the median and {} ms at the 99.9th percentile.",
+                self.quorum,
+                count(self.trials),
+                ms(self.write_latency.p50_ms),
+                ms(self.write_latency.p999_ms)
+            ),
+            format!(
+                "Reads return in {} ms at the median and {} ms at the 99.9th percentile.",
+                ms(self.read_latency.p50_ms),
+                ms(self.read_latency.p999_ms)
+            ),
+        ];
+        for point in &self.points {
+            lines.push(point_sentence(point, self.trials));
+        }
+        lines
+    }
+
+    /// The curve as a trace for the narration: one line per point, at t after the commit (rounded to the ms).
+    /// Points with stale reads are key lines; points where every read was consistent are routine.
+    pub fn trace(&self) -> Trace {
+        let mut trace = Trace::default();
+        for point in &self.points {
+            let salience = if point.stale > 0 { Salience::Key } else { Salience::Routine };
+            trace.push(Time::from_ms(point.t_ms.round() as u64), salience, point_sentence(point, self.trials));
+        }
+        trace
+    }
+}
+
+/// A count with thousands separators, as the narration reads it: "10,000".
+fn count(value: u32) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "A", "A and C", "A, B and D".
+fn name_list(replicas: &[usize]) -> String {
+    let names: Vec<String> = replicas.iter().map(|&i| replica_name(i as u32)).collect();
+    match names.split_last() {
+        None => "no replica".to_owned(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn ms(value: f64) -> String {
+    if value < 10.0 {
+        format!("{value:.2}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+fn point_sentence(point: &StalenessPoint, trials: u32) -> String {
+    let trials = count(trials);
+    if point.stale == 0 {
+        format!("Every one of {trials} reads issued {} ms after the commit sees the new value.", ms(point.t_ms))
+    } else {
+        format!(
+            "Of {trials} reads issued {} ms after the commit, {} return the old value ({} consistent).",
+            ms(point.t_ms),
+            count(point.stale),
+            percent(point.p_consistent)
+        )
+    }
+}
+
+/// Whether a replica's acknowledgement was among the first W.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteRole {
+    Acked,
+    Late,
+}
+
+/// Whether a replica's response was among the first R the read kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadRole {
+    Answered,
+    Ignored,
+}
+
+/// Which value a replica holds when the read request reaches it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    New,
+    Old,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadOutcome {
+    Consistent,
+    Stale,
+}
+
+/// One replica in one drawn trial, for the timeline figure. Write times are from the start of the write, read
+/// times from the start of the read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplicaTiming {
+    pub replica: u32,
+    pub data_centre: u32,
+    pub write_arrives_ms: f64,
+    pub ack_arrives_ms: f64,
+    pub read_arrives_ms: f64,
+    pub response_arrives_ms: f64,
+    pub write_role: WriteRole,
+    pub read_role: ReadRole,
+    pub version: Version,
+}
+
+/// One trial, drawn in full: what the figure animates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrialView {
+    pub quorum: Quorum,
+    pub replicas: Vec<ReplicaTiming>,
+    pub write_data_centre: u32,
+    pub read_data_centre: u32,
+    /// The W-th acknowledgement, from the start of the write.
+    pub commit_ms: f64,
+    /// When the read starts, from the start of the write: commit + t.
+    pub read_starts_ms: f64,
+    /// The R-th response, from the start of the read.
+    pub read_latency_ms: f64,
+    pub outcome: ReadOutcome,
+    /// The trial in words, one sentence per step.
+    pub story: Vec<String>,
+}
+
+/// The draws of one trial. Buffers are reused across trials so a run allocates once.
+#[derive(Clone, Debug, Default)]
+struct Draw {
+    write_dc: u32,
+    read_dc: u32,
+    w: Vec<f64>,
+    a: Vec<f64>,
+    r: Vec<f64>,
+    s: Vec<f64>,
+    /// Replica numbers by acknowledgement time, then by response time (ties by replica number).
+    by_ack: Vec<usize>,
+    by_response: Vec<usize>,
+}
+
+/// The data centre replica `replica` lives in: round-robin over the WAN's data centres, or 0 without one.
+fn data_centre_of(replica: usize, wan: Option<Wan>) -> u32 {
+    wan.map_or(0, |wan| replica as u32 % wan.data_centres.clamp(1, DATA_CENTRES_MAX))
+}
+
+impl Draw {
+    /// Draws a trial in a fixed order: the data centres, then W, A, R, S for replica 0, 1, …
+    fn fill(&mut self, n: usize, latencies: &Latencies, rng: &mut Rng) {
+        let dcs = latencies.wan.map_or(1, |wan| wan.data_centres.clamp(1, DATA_CENTRES_MAX));
+        let (write_dc, read_dc) = match latencies.wan {
+            Some(_) => {
+                let write_dc = rng.range_inclusive(0, u64::from(dcs - 1)) as u32;
+                (write_dc, rng.range_inclusive(0, u64::from(dcs - 1)) as u32)
+            }
+            None => (0, 0),
+        };
+        self.write_dc = write_dc;
+        self.read_dc = read_dc;
+        for v in [&mut self.w, &mut self.a, &mut self.r, &mut self.s] {
+            v.clear();
+        }
+        for i in 0..n {
+            let dc = data_centre_of(i, latencies.wan);
+            let extra = |op_dc: u32| latencies.wan.filter(|_| dc != op_dc).map_or(0.0, |wan| wan.one_way_ms);
+            let (write_extra, read_extra) = (extra(write_dc), extra(read_dc));
+            self.w.push(sane_ms(latencies.w.sample(rng) + write_extra));
+            self.a.push(sane_ms(latencies.a.sample(rng) + write_extra));
+            self.r.push(sane_ms(latencies.r.sample(rng) + read_extra));
+            self.s.push(sane_ms(latencies.s.sample(rng) + read_extra));
+        }
+        let (w, a, r, s) = (&self.w, &self.a, &self.r, &self.s);
+        self.by_ack.clear();
+        self.by_ack.extend(0..n);
+        self.by_ack.sort_by(|&x, &y| (w[x] + a[x]).total_cmp(&(w[y] + a[y])).then(x.cmp(&y)));
+        self.by_response.clear();
+        self.by_response.extend(0..n);
+        self.by_response.sort_by(|&x, &y| (r[x] + s[x]).total_cmp(&(r[y] + s[y])).then(x.cmp(&y)));
+    }
+
+    fn commit_ms(&self, quorum: Quorum) -> f64 {
+        let i = self.by_ack[quorum.w as usize - 1];
+        self.w[i] + self.a[i]
+    }
+
+    fn read_latency_ms(&self, quorum: Quorum) -> f64 {
+        let i = self.by_response[quorum.r as usize - 1];
+        self.r[i] + self.s[i]
+    }
+
+    /// The smallest t after commit at which this trial's read is consistent: replica j has the write when the
+    /// read reaches it if W_j ≤ commit + t + R_j, i.e. t ≥ W_j − commit − R_j; the read needs one of its R.
+    fn threshold_ms(&self, quorum: Quorum) -> f64 {
+        let commit = self.commit_ms(quorum);
+        self.by_response[..quorum.r as usize]
+            .iter()
+            .map(|&j| self.w[j] - commit - self.r[j])
+            .fold(f64::INFINITY, f64::min)
+    }
+}
+
+/// A WARS Monte Carlo run: a quorum, the delay laws, how many trials, and the seed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Wars {
+    pub quorum: Quorum,
+    pub latencies: Latencies,
+    /// Clamped to 1..=[`TRIALS_MAX`] when run.
+    pub trials: u32,
+    pub seed: u64,
+}
+
+impl Wars {
+    pub fn new(quorum: Quorum, latencies: Latencies, trials: u32, seed: u64) -> Wars {
+        Wars { quorum, latencies, trials, seed }
+    }
+
+    fn checked_times(t_ms: &[f64]) -> Result<Vec<f64>, StalenessError> {
+        if t_ms.len() > TIME_POINTS_MAX {
+            return Err(StalenessError::TooManyTimePoints { points: t_ms.len() });
+        }
+        t_ms.iter()
+            .map(|&t| if t.is_finite() { Ok(t.max(0.0)) } else { Err(StalenessError::BadTime { t_ms: t }) })
+            .collect()
+    }
+
+    /// Runs every trial and reads the curve off at each of `t_ms` (ms after commit; negative means 0).
+    /// The same `Wars` and times always give the same report.
+    pub fn run(&self, t_ms: &[f64]) -> Result<WarsReport, StalenessError> {
+        self.latencies.validate()?;
+        let times = Self::checked_times(t_ms)?;
+        let trials = self.trials.clamp(1, TRIALS_MAX);
+        let quorum = self.quorum;
+        let n = quorum.n as usize;
+        let mut rng = Rng::new(self.seed);
+        let mut draw = Draw::default();
+        let mut thresholds = Vec::with_capacity(trials as usize);
+        let mut writes = Vec::with_capacity(trials as usize);
+        let mut reads = Vec::with_capacity(trials as usize);
+        for _ in 0..trials {
+            draw.fill(n, &self.latencies, &mut rng);
+            thresholds.push(draw.threshold_ms(quorum));
+            writes.push(draw.commit_ms(quorum));
+            reads.push(draw.read_latency_ms(quorum));
+        }
+        for v in [&mut thresholds, &mut writes, &mut reads] {
+            v.sort_by(f64::total_cmp);
+        }
+        let points = times
+            .iter()
+            .map(|&t| {
+                let consistent = thresholds.partition_point(|&x| x <= t) as u32;
+                StalenessPoint {
+                    t_ms: t,
+                    consistent,
+                    stale: trials - consistent,
+                    p_consistent: f64::from(consistent) / f64::from(trials),
+                }
+            })
+            .collect();
+        Ok(WarsReport {
+            quorum,
+            trials,
+            points,
+            write_latency: Percentiles::of_sorted(&writes),
+            read_latency: Percentiles::of_sorted(&reads),
+            thresholds_ms: thresholds,
+        })
+    }
+
+    /// Draws one trial from `seed` and issues its read `t_ms` after commit, keeping every delay for the figure.
+    pub fn trial(&self, seed: u64, t_ms: f64) -> Result<TrialView, StalenessError> {
+        self.latencies.validate()?;
+        let t = Self::checked_times(&[t_ms])?[0];
+        let quorum = self.quorum;
+        let mut draw = Draw::default();
+        draw.fill(quorum.n as usize, &self.latencies, &mut Rng::new(seed));
+        let commit = draw.commit_ms(quorum);
+        let acked = &draw.by_ack[..quorum.w as usize];
+        let answered = &draw.by_response[..quorum.r as usize];
+        let replicas: Vec<ReplicaTiming> = (0..quorum.n as usize)
+            .map(|i| ReplicaTiming {
+                replica: i as u32,
+                data_centre: data_centre_of(i, self.latencies.wan),
+                write_arrives_ms: draw.w[i],
+                ack_arrives_ms: draw.w[i] + draw.a[i],
+                read_arrives_ms: draw.r[i],
+                response_arrives_ms: draw.r[i] + draw.s[i],
+                write_role: if acked.contains(&i) { WriteRole::Acked } else { WriteRole::Late },
+                read_role: if answered.contains(&i) { ReadRole::Answered } else { ReadRole::Ignored },
+                // The same comparison as the run's threshold, so a trial and a run never disagree.
+                version: if draw.w[i] - commit - draw.r[i] <= t { Version::New } else { Version::Old },
+            })
+            .collect();
+        let outcome = if draw.threshold_ms(quorum) <= t { ReadOutcome::Consistent } else { ReadOutcome::Stale };
+        let fresh: Vec<usize> = answered.iter().copied().filter(|&i| replicas[i].version == Version::New).collect();
+        let (acks, answers) = if quorum.w == 1 {
+            ("the first acknowledgement".to_owned(), "commits")
+        } else {
+            (format!("the first {} acknowledgements", quorum.w), "commit")
+        };
+        let kept =
+            if quorum.r == 1 { "the first answer".to_owned() } else { format!("the first {} answers", quorum.r) };
+        let story = vec![
+            format!(
+                "The write goes to all {}; {acks}, from {}, {answers} it (W={}) at {} ms.",
+                plural(quorum.n, "replica"),
+                name_list(acked),
+                quorum.w,
+                ms(commit)
+            ),
+            format!(
+                "A read starts {} ms after the commit and keeps {kept} (R={}), from {}, {} ms later.",
+                ms(t),
+                quorum.r,
+                name_list(answered),
+                ms(draw.read_latency_ms(quorum))
+            ),
+            match outcome {
+                ReadOutcome::Consistent => {
+                    let verb = if fresh.len() == 1 { "holds" } else { "hold" };
+                    format!("{} already {verb} the new value, so the read is consistent.", name_list(&fresh))
+                }
+                ReadOutcome::Stale if answered.len() == 1 => {
+                    format!("{} does not have the new value yet: the read is stale.", name_list(answered))
+                }
+                ReadOutcome::Stale => {
+                    let none = if answered.len() == 2 { "Neither" } else { "None" };
+                    format!("{none} of {} has the new value yet: the read is stale.", name_list(answered))
+                }
+            },
+        ];
+        Ok(TrialView {
+            quorum,
+            write_data_centre: draw.write_dc,
+            read_data_centre: draw.read_dc,
+            commit_ms: commit,
+            read_starts_ms: commit + t,
+            read_latency_ms: draw.read_latency_ms(quorum),
+            outcome,
+            replicas,
+            story,
+        })
+    }
+}
