@@ -1,6 +1,7 @@
 //! One widget per simulation, mounted by `{{#sim NAME}}` in a chapter.
 
 mod leader_follower;
+mod log_formats;
 mod single_node;
 
 use yew::prelude::*;
@@ -8,6 +9,7 @@ use yew::prelude::*;
 include!("names.rs");
 
 pub use leader_follower::LeaderFollowerSim;
+pub use log_formats::LogFormatsSim;
 pub use single_node::SingleNodeSim;
 
 /// The widget for simulation `name`, placed in chapter `chapter`. The build rejects unknown names, so the
@@ -16,6 +18,7 @@ pub fn mount(name: &str, chapter: &'static str) -> Html {
     match name {
         "single-node" => html! { <SingleNodeSim {chapter} /> },
         "leader-follower" => html! { <LeaderFollowerSim {chapter} /> },
+        "log-formats" => html! { <LogFormatsSim {chapter} /> },
         other => {
             html! { <p class="notice" role="alert">{ format!("The simulation {other:?} is not available in this build.") }</p> }
         }

@@ -13,7 +13,10 @@
 //! acknowledgement arrives; a read issued t ms later keeps the first R responses (ordered by R + S) and is
 //! consistent if one of those replicas had the write when the read request reached it: `W_i ≤ commit + t + R_i`.
 //! Repeating this gives the probability of a consistent read as a function of t, and the latency percentiles of
-//! reads and writes, from the production latency fits the paper published ([`Preset`]).
+//! reads and writes, from the production latency fits the paper published ([`Preset`]). When every replica's
+//! delays follow the same laws, spreading after the commit only helps and the closed form is a lower bound on
+//! consistency. Across data centres it is not: the first acknowledgements come from the writer's data centre and
+//! the first answers from the reader's, so the two quorums are anything but independent random sets.
 //!
 //! What it simplifies, and why: every replica receives every write (the coordinator sends to all N and waits for
 //! W), there is one write and no concurrent writers, no replica fails, and message delays are independent draws —
