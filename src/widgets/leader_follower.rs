@@ -181,6 +181,11 @@ fn durability_value(d: Durability) -> &'static str {
     }
 }
 
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+}
+
 fn holders(addrs: &[Addr]) -> String {
     let names: Vec<String> = addrs
         .iter()
@@ -266,13 +271,15 @@ pub fn leader_follower_sim(props: &LeaderFollowerProps) -> Html {
     let summary = match latest {
         Some(w) => match (w.status, w.lsn, w.wait_ms) {
             (WriteStatus::Acknowledged, Some(lsn), Some(wait)) => format!(
-                "Write {} got {} and the client waited {wait} ms. When the OK arrived, the write was on {}.",
-                w.id,
+                "{} got {} and the client waited {wait} ms. When the OK arrived, the write was on {}.",
+                capitalized(&w.id.to_string()),
                 lsn,
                 holders(&w.held_at_ok)
             ),
-            (WriteStatus::Unanswered, _, _) => format!("Write {} was never answered: the leader died first.", w.id),
-            _ => format!("Write {} is on its way; the client is waiting.", w.id),
+            (WriteStatus::Unanswered, _, _) => {
+                format!("{} was never answered: the leader died first.", capitalized(&w.id.to_string()))
+            }
+            _ => format!("{} is on its way; the client is waiting.", capitalized(&w.id.to_string())),
         },
         None => "No write sent yet.".to_owned(),
     };

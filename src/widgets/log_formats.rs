@@ -7,8 +7,8 @@
 //! steps back by replaying all but the last one on a fresh comparison: still exact, never approximated.
 
 use sim::log_formats::{
-    Action, Comparison, Config, LogFormat, NewUser, Operation, ReplicaStatus, Representations, RowId, StatementMode,
-    Table,
+    format_lsn, Action, Comparison, Config, LogFormat, NewUser, Operation, ReplicaStatus, Representations, RowId,
+    StatementMode, Table,
 };
 use yew::prelude::*;
 
@@ -291,7 +291,12 @@ pub fn log_formats_sim(props: &LogFormatsProps) -> Html {
             }) }
             <div class="sim-panel">
                 <h4>{ "Change data capture: a search index fed by the logical log" }</h4>
-                <p>{ format!("{} documents, {} changes applied, caught up to {}; {search_status}.", search.len(), search.applied(), search.position()) }</p>
+                <p>{ format!(
+                    "{} documents; {} change(s) applied; caught up to LSN {}; {search_status}.",
+                    search.len(),
+                    search.applied(),
+                    format_lsn(search.position())
+                ) }</p>
                 <div class="answer-input">
                     <label for="log-formats-search">{ "Search the index for a name word" }</label>
                     <input id="log-formats-search" type="text" value={(*query).clone()} oninput={on_query} />
