@@ -2,6 +2,7 @@
 
 mod leader_follower;
 mod log_formats;
+mod quorum;
 mod single_node;
 
 use yew::prelude::*;
@@ -10,6 +11,7 @@ include!("names.rs");
 
 pub use leader_follower::LeaderFollowerSim;
 pub use log_formats::LogFormatsSim;
+pub use quorum::QuorumSim;
 pub use single_node::SingleNodeSim;
 
 /// The widget for simulation `name`, placed in chapter `chapter`. The build rejects unknown names, so the
@@ -19,6 +21,7 @@ pub fn mount(name: &str, chapter: &'static str) -> Html {
         "single-node" => html! { <SingleNodeSim {chapter} /> },
         "leader-follower" => html! { <LeaderFollowerSim {chapter} /> },
         "log-formats" => html! { <LogFormatsSim {chapter} /> },
+        "quorum" => html! { <QuorumSim {chapter} /> },
         other => {
             html! { <p class="notice" role="alert">{ format!("The simulation {other:?} is not available in this build.") }</p> }
         }

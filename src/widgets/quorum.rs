@@ -1,0 +1,418 @@
+//! S6 "Interactive quorum calculator" (chapter 6): N, W and R; whether every read set meets every write set;
+//! the sets themselves when they are few; the probability that a partial quorum reads stale data, closed form
+//! and k-staleness; "how eventual is eventual" by the WARS Monte Carlo on the paper's latency fits; and the
+//! consistent-hashing ring that chooses each key's N replicas.
+
+use std::rc::Rc;
+
+use sim::ring::{Key, Ring};
+use sim::staleness::{percent, replica_name, Latencies, Preset, Quorum, QuorumKind, ReplicaSet, ReplicaSets, Wars};
+use yew::prelude::*;
+
+use crate::canvas::{Align, Caption, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone};
+use crate::player::{use_media_query, Choice, Narration, Slider, TableToggle};
+use crate::progress::{use_progress, ProgressAction};
+
+const TITLE: &str = "Interactive quorum calculator";
+const N_MAX: u32 = 9;
+/// Trials per curve: enough for a smooth curve, few enough to recompute as a slider moves.
+const TRIALS: u32 = 20_000;
+/// Points on the staleness curve.
+const CURVE_POINTS: usize = 41;
+/// Read sets listed at most in the page; beyond that they are counted.
+const MISSING_LISTED_MAX: usize = 24;
+
+/// The reader's N, W and R, kept valid: W and R never exceed N.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Knobs {
+    pub n: u32,
+    pub w: u32,
+    pub r: u32,
+}
+
+impl Knobs {
+    /// Sets one knob and clamps the others, returning a sentence when something had to give way.
+    pub fn with(self, which: char, value: i64) -> (Knobs, Option<String>) {
+        let v = value.clamp(1, i64::from(N_MAX)) as u32;
+        match which {
+            'n' => {
+                let next = Knobs { n: v, w: self.w.min(v), r: self.r.min(v) };
+                let mut notes = Vec::new();
+                if next.w < self.w {
+                    notes.push(format!("W lowered to {v}"));
+                }
+                if next.r < self.r {
+                    notes.push(format!("R lowered to {v}"));
+                }
+                let note = (!notes.is_empty()).then(|| format!("{}: neither can exceed N.", notes.join(" and ")));
+                (next, note)
+            }
+            'w' => (Knobs { w: v.min(self.n), ..self }, None),
+            _ => (Knobs { r: v.min(self.n), ..self }, None),
+        }
+    }
+
+    pub fn quorum(self) -> Quorum {
+        Quorum::clamped(self.n, self.w, self.r)
+    }
+}
+
+/// The example write set (the first W replicas) and the read set that overlaps it least (the last R).
+pub fn example_sets(q: Quorum) -> (ReplicaSet, ReplicaSet) {
+    let write: Vec<u32> = (0..q.w()).collect();
+    let read: Vec<u32> = (q.n() - q.r()..q.n()).collect();
+    (ReplicaSet::from_members(&write), ReplicaSet::from_members(&read))
+}
+
+pub fn scene(q: Quorum, narrow: bool) -> Scene {
+    let (width, height) = if narrow { (360.0, 380.0) } else { (720.0, 330.0) };
+    let centre = if narrow { Point::new(180.0, 200.0) } else { Point::new(360.0, 170.0) };
+    let radius = if narrow { 115.0 } else { 125.0 };
+    let writer = if narrow { Point::new(60.0, 30.0) } else { Point::new(70.0, 170.0) };
+    let reader = if narrow { Point::new(300.0, 30.0) } else { Point::new(650.0, 170.0) };
+    let (write, read) = example_sets(q);
+    let mut scene = Scene { width, height, ..Scene::default() };
+    let at = |i: u32| {
+        let angle = -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * f64::from(i) / f64::from(q.n().max(1));
+        if q.n() == 1 {
+            centre
+        } else {
+            Point::new(centre.x + radius * angle.cos(), centre.y + radius * angle.sin() * 0.9)
+        }
+    };
+    for i in 0..q.n() {
+        if write.contains(i) {
+            scene.links.push(Link { from: writer, to: at(i), style: LinkStyle::Solid });
+        }
+        if read.contains(i) {
+            scene.links.push(Link { from: reader, to: at(i), style: LinkStyle::Faint });
+        }
+    }
+    scene.nodes.push(NodeGlyph {
+        at: writer,
+        glyph: Glyph::Client,
+        health: Health::Up,
+        name: "writer".into(),
+        detail: format!("W={}", q.w()),
+    });
+    scene.nodes.push(NodeGlyph {
+        at: reader,
+        glyph: Glyph::Client,
+        health: Health::Up,
+        name: "reader".into(),
+        detail: format!("R={}", q.r()),
+    });
+    for i in 0..q.n() {
+        let (w, r) = (write.contains(i), read.contains(i));
+        let detail = match (w, r) {
+            (true, true) => "v2 · read",
+            (true, false) => "v2 (new)",
+            (false, true) => "v1 · read",
+            (false, false) => "v1 (old)",
+        };
+        scene.nodes.push(NodeGlyph {
+            at: at(i),
+            glyph: if w { Glyph::Leader } else { Glyph::Follower },
+            health: Health::Up,
+            name: replica_name(i),
+            detail: detail.into(),
+        });
+    }
+    let (text, tone) = match q.kind() {
+        QuorumKind::Strict => {
+            (format!("W + R = {} > N = {}: reads always meet the write", q.w() + q.r(), q.n()), Tone::Good)
+        }
+        QuorumKind::Partial => {
+            (format!("W + R = {} ≤ N = {}: this read can miss the write", q.w() + q.r(), q.n()), Tone::Bad)
+        }
+    };
+    let caption_at = if narrow { Point::new(180.0, 365.0) } else { Point::new(360.0, 318.0) };
+    scene.captions.push(Caption { at: caption_at, text, tone, strong: false, align: Align::Center });
+    scene
+}
+
+fn sets_text(sets: &ReplicaSets) -> String {
+    match sets {
+        ReplicaSets::Listed(list) => list.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" "),
+        ReplicaSets::Counted(n) => format!("{n} sets (too many to list)"),
+    }
+}
+
+/// The staleness curve as an SVG line chart; the same numbers are in the table next to it.
+fn curve_svg(points: &[(f64, f64)], t_max: f64) -> Html {
+    let (w, h, left, bottom) = (600.0, 220.0, 48.0, 30.0);
+    let x = |t: f64| left + (t / t_max.max(1e-9)) * (w - left - 12.0);
+    let y = |p: f64| 10.0 + (1.0 - p) * (h - bottom - 10.0);
+    let path: String = points.iter().map(|(t, p)| format!("{:.1},{:.1}", x(*t), y(*p))).collect::<Vec<_>>().join(" ");
+    html! {
+        <svg class="curve" viewBox={format!("0 0 {w} {h}")} role="img"
+            aria-label="Probability of a consistent read against time after the write commits; the table below lists the same points.">
+            <line x1={left.to_string()} y1={y(0.0).to_string()} x2={(w - 12.0).to_string()} y2={y(0.0).to_string()} class="axis" />
+            <line x1={left.to_string()} y1={y(0.0).to_string()} x2={left.to_string()} y2={y(1.0).to_string()} class="axis" />
+            { for [0.0, 0.5, 0.9, 1.0].iter().map(|p| html! {
+                <>
+                    <line x1={left.to_string()} y1={y(*p).to_string()} x2={(w - 12.0).to_string()} y2={y(*p).to_string()} class="grid" />
+                    <text x={(left - 6.0).to_string()} y={(y(*p) + 4.0).to_string()} text-anchor="end">{ format!("{:.0}%", p * 100.0) }</text>
+                </>
+            }) }
+            { for [0.0, 0.5, 1.0].iter().map(|f| html! {
+                <text x={x(t_max * f).to_string()} y={(h - 8.0).to_string()} text-anchor="middle">{ format!("{:.1} ms", t_max * f) }</text>
+            }) }
+            <polyline points={path} class="line" />
+        </svg>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct QuorumProps {
+    pub chapter: &'static str,
+}
+
+#[function_component(QuorumSim)]
+pub fn quorum_sim(props: &QuorumProps) -> Html {
+    let progress = use_progress();
+    let knobs = use_state(|| Knobs { n: 3, w: 2, r: 2 });
+    let note = use_state(|| None::<String>);
+    let preset = use_state(|| AttrValue::from("LNKD-SSD"));
+    let rates = use_state(|| (10i64, 10i64, 10i64, 10i64));
+    let key_position = use_state(|| 40i64);
+    let c_removed = use_state(|| false);
+    let vnodes = use_state(|| 1i64);
+    let narrow = use_media_query("(max-width: 600px)");
+    let tried = {
+        let chapter = props.chapter.to_owned();
+        move || progress.dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "quorum".into() })
+    };
+    let knob = |which: char| {
+        let knobs = knobs.clone();
+        let note = note.clone();
+        let tried = tried.clone();
+        Callback::from(move |v: i64| {
+            tried();
+            let (next, why) = knobs.with(which, v);
+            note.set(why);
+            knobs.set(next);
+        })
+    };
+    let q = knobs.quorum();
+    let (write, _) = example_sets(q);
+    let missing = q.read_sets_missing(write).ok();
+    let k_rows: Vec<(u32, f64)> = (1..=5).map(|k| (k, q.p_older_than_versions(k))).collect();
+
+    // WARS: the curve for the chosen latencies.
+    let latencies = match preset.as_str() {
+        "LNKD-DISK" => Preset::LnkdDisk.latencies(),
+        "YMMR" => Preset::Ymmr.latencies(),
+        "WAN" => Preset::Wan.latencies(),
+        "custom" => {
+            let (a, b, c, d) = *rates;
+            // Sliders give each rate in tenths per ms (mean 1/λ ms).
+            Latencies::exponential(a as f64 / 10.0, b as f64 / 10.0, c as f64 / 10.0, d as f64 / 10.0)
+                .unwrap_or_else(|_| Preset::LnkdSsd.latencies())
+        }
+        _ => Preset::LnkdSsd.latencies(),
+    };
+    let wars = Wars::new(q, latencies, TRIALS, 1);
+    let horizon = wars.run(&[0.0]).ok().and_then(|r| r.t_visibility_ms(0.999)).unwrap_or(10.0).clamp(1.0, 5_000.0);
+    let t_max = (horizon * 1.3).max(1.0);
+    let times: Vec<f64> = (0..CURVE_POINTS).map(|i| t_max * i as f64 / (CURVE_POINTS - 1) as f64).collect();
+    let report = wars.run(&times).ok();
+    let curve: Vec<(f64, f64)> =
+        report.as_ref().map(|r| r.points.iter().map(|p| (p.t_ms, p.p_consistent)).collect()).unwrap_or_default();
+
+    // The ring: the course's five nodes, a key, its N replicas, and what moves when C leaves.
+    let mut ring = Ring::course_example();
+    let before = ring.clone();
+    if *c_removed {
+        let _ = ring.remove_node("C");
+    }
+    let n_ring = (q.n() as usize).min(ring.nodes().len());
+    let key_pos = (*key_position).clamp(0, 99) as u64;
+    let replicas = ring.replicas(key_pos, n_ring);
+    let sample_keys: Vec<Key> = [("user:42", 40), ("user:99", 80), ("user:7", 5), ("user:55", 60)]
+        .iter()
+        .filter_map(|(name, pos)| before.key_at(name, *pos).ok())
+        .collect();
+    let moves =
+        if *c_removed { Ring::moves(&before, &ring, &sample_keys, n_ring).unwrap_or_default() } else { Vec::new() };
+    let mut hashed = Ring::hashed((*vnodes).clamp(1, 256) as u32);
+    for name in ["A", "B", "C", "D", "E"] {
+        let _ = hashed.add_node(name);
+    }
+    let keys: Vec<Key> = (0..2_000).map(|i| hashed.key(&format!("key:{i}"))).collect();
+    let load = hashed.load(&keys, 1).ok();
+
+    let narration = match &*note {
+        Some(n) => format!("{n} {}", q.describe()),
+        None => q.describe(),
+    };
+    let scene = Rc::new(scene(q, narrow));
+    let on_preset = {
+        let preset = preset.clone();
+        Callback::from(move |v: AttrValue| preset.set(v))
+    };
+    let rate = |i: usize| {
+        let rates = rates.clone();
+        Callback::from(move |v: i64| {
+            let mut r = *rates;
+            match i {
+                0 => r.0 = v,
+                1 => r.1 = v,
+                2 => r.2 = v,
+                _ => r.3 = v,
+            }
+            rates.set(r);
+        })
+    };
+    let on_key = {
+        let key_position = key_position.clone();
+        Callback::from(move |v: i64| key_position.set(v))
+    };
+    let toggle_c = {
+        let c_removed = c_removed.clone();
+        Callback::from(move |_: MouseEvent| c_removed.set(!*c_removed))
+    };
+    let on_vnodes = {
+        let vnodes = vnodes.clone();
+        Callback::from(move |v: i64| vnodes.set(v))
+    };
+    let label =
+        format!("{} replicas in a circle; the writer reaches {} of them, the reader asks {}.", q.n(), q.w(), q.r());
+    html! {
+        <figure class="sim" aria-label={TITLE} tabindex="0">
+            <figcaption>
+                <span class="sim-kicker">{ "Simulation" }</span>
+                <span class="sim-title">{ TITLE }</span>
+            </figcaption>
+            <SimCanvas {scene} label={label} />
+            <div class="sim-settings">
+                <Slider label="N (replicas)" min={1} max={i64::from(N_MAX)} value={i64::from(q.n())} onchange={knob('n')} />
+                <Slider label="W (write quorum)" min={1} max={i64::from(q.n())} value={i64::from(q.w())} onchange={knob('w')} />
+                <Slider label="R (read quorum)" min={1} max={i64::from(q.n())} value={i64::from(q.r())} onchange={knob('r')} />
+            </div>
+            <Narration text={narration} />
+            <div class="sim-panel">
+                <p>{ format!(
+                    "Smallest R that guarantees overlap with W={}: {}. Writes keep working with {} replica(s) down, reads with {}.",
+                    q.w(), q.min_strict_read_quorum(), q.write_failures_tolerated(), q.read_failures_tolerated()
+                ) }</p>
+                <p>{ format!("Write sets ({}): {}", q.write_sets().count(), sets_text(&q.write_sets())) }</p>
+                <p>{ format!("Read sets ({}): {}", q.read_sets().count(), sets_text(&q.read_sets())) }</p>
+                { missing.map(|m| {
+                    let text = match &m {
+                        ReplicaSets::Listed(list) if list.is_empty() => format!("Every read set overlaps the write set {write}."),
+                        ReplicaSets::Listed(list) if list.len() <= MISSING_LISTED_MAX => format!(
+                            "Read sets that miss the write set {write}: {}.",
+                            list.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" ")
+                        ),
+                        other => format!("{} read sets miss the write set {write}.", other.count()),
+                    };
+                    html! { <p><strong>{ text }</strong></p> }
+                }) }
+            </div>
+            <div class="sim-panel">
+                <h4>{ "Probability a read misses the latest write (random replicas, no repair yet)" }</h4>
+                <p>{ format!("p = C(N−W, R) / C(N, R) = {} = {}", q.p_stale_exact(), percent(q.p_stale())) }</p>
+                <table class="state-table">
+                    <caption>{ "k-staleness: the read is more than k versions old" }</caption>
+                    <thead><tr><th scope="col">{ "k" }</th><th scope="col">{ "p^k" }</th></tr></thead>
+                    <tbody>{ for k_rows.iter().map(|(k, p)| html! { <tr><th scope="row">{ *k }</th><td>{ percent(*p) }</td></tr> }) }</tbody>
+                </table>
+            </div>
+            <div class="sim-panel">
+                <h4>{ "How eventual is eventual? (WARS, Bailis et al. 2012)" }</h4>
+                <div class="sim-settings">
+                    <Choice label="Latencies" value={(*preset).clone()} onchange={on_preset}
+                        options={vec![
+                            ("LNKD-SSD".into(), "LinkedIn, SSD".into()),
+                            ("LNKD-DISK".into(), "LinkedIn, disk".into()),
+                            ("YMMR".into(), "Yammer".into()),
+                            ("WAN".into(), "Wide-area (3 data centres)".into()),
+                            ("custom".into(), "Custom exponential".into()),
+                        ]} />
+                    { (preset.as_str() == "custom").then(|| html! {
+                        <>
+                            <Slider label="W rate (write to replica), per 10 ms" min={1} max={50} value={rates.0} onchange={rate(0)} />
+                            <Slider label="A rate (acknowledgement), per 10 ms" min={1} max={50} value={rates.1} onchange={rate(1)} />
+                            <Slider label="R rate (read request), per 10 ms" min={1} max={50} value={rates.2} onchange={rate(2)} />
+                            <Slider label="S rate (read response), per 10 ms" min={1} max={50} value={rates.3} onchange={rate(3)} />
+                        </>
+                    }) }
+                </div>
+                { curve_svg(&curve, t_max) }
+                { report.as_ref().map(|r| html! {
+                    <>
+                        <p>{ format!(
+                            "{} trials. Consistent at commit: {}. 99.9 % consistent after {}. Latency at the 99.9th percentile: writes {:.1} ms, reads {:.1} ms.",
+                            r.trials,
+                            percent(r.p_consistent_at(0.0)),
+                            r.t_visibility_ms(0.999).map_or("more than the plotted range".to_owned(), |t| format!("{t:.1} ms")),
+                            r.write_latency.p999_ms,
+                            r.read_latency.p999_ms
+                        ) }</p>
+                        <TableToggle>
+                            <table class="state-table">
+                                <caption>{ "Consistent reads against time after commit" }</caption>
+                                <thead><tr><th scope="col">{ "t after commit" }</th><th scope="col">{ "consistent" }</th></tr></thead>
+                                <tbody>{ for r.points.iter().step_by(5).map(|p| html! {
+                                    <tr><th scope="row">{ format!("{:.2} ms", p.t_ms) }</th><td>{ percent(p.p_consistent) }</td></tr>
+                                }) }</tbody>
+                            </table>
+                        </TableToggle>
+                    </>
+                }) }
+            </div>
+            <div class="sim-panel">
+                <h4>{ "Which N replicas? The consistent-hashing ring" }</h4>
+                <p>{ format!("Nodes at {}.", ring.tokens().iter().map(|t| format!("{} {}", t.node, t.position)).collect::<Vec<_>>().join(", ")) }</p>
+                <div class="sim-settings">
+                    <Slider label="Key position on the ring (0–99)" min={0} max={99} value={*key_position} onchange={on_key} />
+                    <div><button type="button" onclick={toggle_c}>{ if *c_removed { "Add node C back" } else { "Remove node C" } }</button></div>
+                </div>
+                <p>{ format!("A key at {key_pos} is stored on {} (its coordinator first, then the next nodes clockwise).", replicas.join(", ")) }</p>
+                { (*c_removed).then(|| html! {
+                    <ul>{ for moves.iter().map(|m| html! { <li>{ m.describe(&ring) }</li> }) }</ul>
+                }) }
+                <Slider label="Virtual nodes per node (hashed ring, 5 nodes, 2,000 keys)" min={1} max={256} value={*vnodes} onchange={on_vnodes} />
+                { load.map(|l| html! { <p>{ format!(
+                    "Busiest node holds {} keys against a mean of {:.0}: spread {:.2} (1.00 is perfectly even).",
+                    l.max_keys, l.mean_keys, l.spread
+                ) }</p> }) }
+            </div>
+        </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changing_n_clamps_w_and_r_and_says_so() {
+        let k = Knobs { n: 5, w: 4, r: 4 };
+        let (next, note) = k.with('n', 3);
+        assert_eq!(next, Knobs { n: 3, w: 3, r: 3 });
+        assert!(note.unwrap().contains("W lowered to 3 and R lowered to 3"));
+        let (next, note) = k.with('n', 99);
+        assert_eq!(next.n, N_MAX);
+        assert!(note.is_none());
+        assert_eq!(k.with('w', 9).0.w, 5, "W cannot exceed N");
+    }
+
+    #[test]
+    fn the_course_example_overlaps_and_the_scene_fits() {
+        let q = Knobs { n: 3, w: 2, r: 2 }.quorum();
+        let (write, read) = example_sets(q);
+        assert!(write.overlaps(read));
+        for n in 1..=N_MAX {
+            for narrow in [false, true] {
+                let s = scene(Quorum::clamped(n, 1, 1), narrow);
+                assert_eq!(s.nodes.len() as u32, n + 2);
+                assert!(s
+                    .nodes
+                    .iter()
+                    .all(|g| g.at.x >= 0.0 && g.at.x <= s.width && g.at.y >= 0.0 && g.at.y <= s.height));
+            }
+        }
+    }
+}
