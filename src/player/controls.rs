@@ -101,7 +101,7 @@ pub fn player_controls(props: &PlayerControlsProps) -> Html {
             </div>
             <div class="scrubber">
                 <label for={scrub_id.clone()}>{ "Timeline" }</label>
-                <input id={scrub_id} type="range" min="0" max={props.horizon_ms.to_string()} step="10"
+                <input id={scrub_id} type="range" min="0" max={props.horizon_ms.to_string()} step="1"
                     value={props.now_ms.to_string()} aria-valuetext={time_text.clone()} oninput={on_scrub} />
                 <span class="clock" aria-hidden="true">{ time_text }</span>
             </div>

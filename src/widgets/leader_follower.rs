@@ -284,7 +284,9 @@ pub fn leader_follower_sim(props: &LeaderFollowerProps) -> Html {
         None => "No write sent yet.".to_owned(),
     };
     let loss = report.map(|r| {
-        if r.lost.is_empty() {
+        if r.lost.is_empty() && r.survived.is_empty() {
+            format!("The leader died at {} before acknowledging any write.", r.at)
+        } else if r.lost.is_empty() {
             format!(
                 "The leader died at {}. All {} acknowledged write(s) survive on a follower.",
                 r.at,

@@ -112,7 +112,8 @@ pub fn scene(q: Quorum, narrow: bool) -> Scene {
         };
         scene.nodes.push(NodeGlyph {
             at: at(i),
-            glyph: if w { Glyph::Leader } else { Glyph::Follower },
+            // Leaderless: every replica is a peer; the write set shows in the links and the version it holds.
+            glyph: Glyph::Follower,
             health: Health::Up,
             name: replica_name(i),
             detail: detail.into(),

@@ -1,0 +1,86 @@
+// End-to-end tests of the chapter 1, 3 and 6 simulations: driven by their labels, checked against the course's
+// numbers and the narration.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage } from './harness.mjs';
+
+let server, browser;
+before(async () => { server = await serve('/'); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+const setRange = (locator, value) =>
+  locator.evaluate((el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', { bubbles: true })); }, value);
+
+test('S1: the default run is the course traced write, and async loses an acknowledged write', async () => {
+  const { page, context, problems } = await openPage(browser);
+  await page.goto(server.base + '#/leaders-and-followers');
+  const figure = page.getByRole('figure', { name: 'Leader-follower replication' });
+  await figure.waitFor();
+  // Play the first 12 ms of the run: t=1 WAL at LSN 1042, t=6 OK, t=12 F2 applies.
+  await setRange(figure.getByLabel('Timeline'), 20);
+  assert.match(await figure.locator('.sim-panel').first().textContent(), /got LSN 1042 and the client waited 6 ms.*on the leader, F1/);
+  await figure.getByRole('button', { name: 'Table view' }).click();
+  const applied = await figure.locator('.state-table').first().locator('tbody tr td:nth-child(5)').allTextContents();
+  assert.deepEqual(applied, ['1042', '1042', '1042'], 'leader, F1 and F2 all applied LSN 1042 by t=20 ms');
+  // Step back to t=6: the narration names the OK.
+  while (!/client gets OK/.test(await figure.locator('[role=status]').textContent())) {
+    await figure.getByRole('button', { name: 'Step back' }).click();
+  }
+  assert.match(await figure.locator('[role=status]').textContent(), /t=0\.006 s: The client gets OK for write #1 after 6 ms/);
+  // Asynchronous mode: kill the leader right after the OK; the write is lost.
+  await figure.getByLabel('Mode').selectOption('async');
+  await setRange(figure.getByLabel('Timeline'), 2);
+  await figure.getByRole('button', { name: 'Kill Leader' }).click();
+  assert.match(await figure.locator('.sim-panel').first().textContent(), /1 acknowledged write\(s\) are lost \(LSN 1042\)/);
+  // Read scaling: the course's 25K + 3 × 35K = 130K.
+  assert.match(await figure.locator('.sim-panel').nth(1).textContent(), /25K .* \+ 3 × 35K .* = 130K reads\/s, 5\.2×/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('S3: the worked UPDATE diverges on a follower 2 s behind, and literal values fix it', async () => {
+  const { page, context, problems } = await openPage(browser);
+  await page.goto(server.base + '#/replication-logs');
+  const figure = page.getByRole('figure', { name: 'Replication log methods compared' });
+  await figure.getByRole('button', { name: 'Run on the leader' }).click();
+  const narration = await figure.locator('[role=status]').textContent();
+  assert.match(narration, /updated_at is '2024-01-15 09:30:03' on the follower but '2024-01-15 09:30:01' on the leader/);
+  assert.match(await figure.locator('.log-pane').nth(1).textContent(), /LSN=0\/16B3A40.*Block: 231.*Offset: 148/s);
+  await figure.getByRole('button', { name: 'Undo step' }).click();
+  await figure.getByLabel(/Ship literal values/).check();
+  await figure.getByRole('button', { name: 'Run on the leader' }).click();
+  const statuses = await figure.locator('.replica-status').allTextContents();
+  assert.equal(statuses.length, 4);
+  assert.ok(statuses.every((s) => /in sync/.test(s)), statuses.join(' | '));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('S6: N, W and R give the overlap verdict, the staleness formula and the minimum R', async () => {
+  const { page, context, problems } = await openPage(browser);
+  await page.goto(server.base + '#/leaderless');
+  const figure = page.getByRole('figure', { name: 'Interactive quorum calculator' });
+  await figure.waitFor();
+  assert.match(await figure.locator('[role=status]').textContent(), /N=3, W=2, R=2: 2 \+ 2 = 4 > 3/);
+  // The chapter's question: N=5, W=2 — the smallest R is 4.
+  await setRange(figure.getByLabel('N (replicas)'), 5);
+  await setRange(figure.getByLabel('W (write quorum)'), 2);
+  assert.match(await figure.locator('.sim-panel').first().textContent(), /Smallest R that guarantees overlap with W=2: 4/);
+  // A partial quorum: N=3, W=1, R=1 misses the write with probability 2/3.
+  await setRange(figure.getByLabel('N (replicas)'), 3);
+  await setRange(figure.getByLabel('W (write quorum)'), 1);
+  await setRange(figure.getByLabel('R (read quorum)'), 1);
+  assert.match(await figure.locator('[role=status]').textContent(), /probability 2\/3/);
+  // Lowering N below W says so.
+  await setRange(figure.getByLabel('N (replicas)'), 9);
+  await setRange(figure.getByLabel('W (write quorum)'), 7);
+  await setRange(figure.getByLabel('N (replicas)'), 4);
+  assert.match(await figure.locator('[role=status]').textContent(), /W lowered to 4/);
+  // The ring: the key at 40 lives on C, D, E; without C it moves to D, E, A.
+  assert.match(await figure.textContent(), /A key at 40 is stored on C, D, E/);
+  await setRange(figure.getByLabel('N (replicas)'), 3);
+  await figure.getByRole('button', { name: 'Remove node C' }).click();
+  assert.match(await figure.textContent(), /A key at 40 is stored on D, E, A/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
