@@ -72,8 +72,8 @@ fn shell() -> Html {
     });
     html! {
         <>
-            <a class="skip-link" href="#/" onclick={skip}>{ "Skip to content" }</a>
             <header class="topbar">
+                <a class="skip-link" href="#/" onclick={skip}>{ "Skip to content" }</a>
                 <button class="toc-toggle" aria-expanded={(*toc_open).to_string()} aria-controls="toc" onclick={toggle}>
                     <span aria-hidden="true">{ "☰ " }</span>{ "Contents" }
                 </button>

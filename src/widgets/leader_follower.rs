@@ -354,7 +354,7 @@ pub fn leader_follower_sim(props: &LeaderFollowerProps) -> Html {
                 { loss.map(|l| html! { <p><strong>{ l }</strong></p> }) }
             </div>
             <div class="sim-panel">
-                <h4>{ "Read scaling" }</h4>
+                <h3>{ "Read scaling" }</h3>
                 <div class="sim-settings">
                     <Slider label="Followers" min={0} max={20} value={*scaling_followers} onchange={on_scaling} />
                     <Slider label="Leader CPU spent on writes" min={0} max={90} value={*write_cpu} unit="%" onchange={on_write_cpu} />

@@ -280,7 +280,7 @@ pub fn log_formats_sim(props: &LogFormatsProps) -> Html {
                         let bad = replica.is_some_and(|x| x.status != ReplicaStatus::InSync);
                         html! {
                             <section class={classes!("log-pane", bad.then_some("diverged"))} aria-label={method_title(*f)}>
-                                <h4>{ method_title(*f) }</h4>
+                                <h3>{ method_title(*f) }</h3>
                                 <pre>{ pane(*f, &r) }</pre>
                                 <p class="replica-status">{ format!("{} follower: {status}", f.name()) }</p>
                                 { for replica.into_iter().flat_map(|x| x.divergences.iter()).take(3).map(|d| html! { <p class="divergence">{ d.describe() }</p> }) }
@@ -290,7 +290,7 @@ pub fn log_formats_sim(props: &LogFormatsProps) -> Html {
                 </div>
             }) }
             <div class="sim-panel">
-                <h4>{ "Change data capture: a search index fed by the logical log" }</h4>
+                <h3>{ "Change data capture: a search index fed by the logical log" }</h3>
                 <p>{ format!(
                     "{} documents; {} change(s) applied; caught up to LSN {}; {search_status}.",
                     search.len(),

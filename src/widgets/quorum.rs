@@ -312,7 +312,7 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                 }) }
             </div>
             <div class="sim-panel">
-                <h4>{ "Probability a read misses the latest write (random replicas, no repair yet)" }</h4>
+                <h3>{ "Probability a read misses the latest write (random replicas, no repair yet)" }</h3>
                 <p>{ format!("p = C(N−W, R) / C(N, R) = {} = {}", q.p_stale_exact(), percent(q.p_stale())) }</p>
                 <table class="state-table">
                     <caption>{ "k-staleness: the read is more than k versions old" }</caption>
@@ -321,7 +321,7 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                 </table>
             </div>
             <div class="sim-panel">
-                <h4>{ "How eventual is eventual? (WARS, Bailis et al. 2012)" }</h4>
+                <h3>{ "How eventual is eventual? (WARS, Bailis et al. 2012)" }</h3>
                 <div class="sim-settings">
                     <Choice label="Latencies" value={(*preset).clone()} onchange={on_preset}
                         options={vec![
@@ -364,7 +364,7 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                 }) }
             </div>
             <div class="sim-panel">
-                <h4>{ "Which N replicas? The consistent-hashing ring" }</h4>
+                <h3>{ "Which N replicas? The consistent-hashing ring" }</h3>
                 <p>{ format!("Nodes at {}.", ring.tokens().iter().map(|t| format!("{} {}", t.node, t.position)).collect::<Vec<_>>().join(", ")) }</p>
                 <div class="sim-settings">
                     <Slider label="Key position on the ring (0–99)" min={0} max={99} value={*key_position} onchange={on_key} />

@@ -1,5 +1,5 @@
 //! One chapter's Markdown to blocks: headings get ids and anchors, links are checked and rewritten to the
-//! book's routes, callouts become asides, tables get a scrolling wrapper, figures are inlined, code is
+//! book's routes, callouts become notes, tables get a scrolling wrapper, figures are inlined, code is
 //! highlighted, and `{{#sim}}` and checkpoint blocks become blocks of their own.
 
 use std::path::Path;
@@ -137,6 +137,7 @@ struct Renderer<'c> {
     /// Events of the HTML block being built.
     pending: Vec<Event<'static>>,
     last_heading: String,
+    tables: usize,
 }
 
 pub(crate) fn render_chapter(cx: &Context<'_>, source: &str) -> Result<Rendered, Vec<ContentError>> {
@@ -150,6 +151,7 @@ pub(crate) fn render_chapter(cx: &Context<'_>, source: &str) -> Result<Rendered,
         errors: Vec::new(),
         pending: Vec::new(),
         last_heading: String::new(),
+        tables: 0,
     };
     let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
         TextMergeWithOffset::new(Parser::new_ext(source, options()).into_offset_iter()).collect();
@@ -263,11 +265,16 @@ impl Renderer<'_> {
                 }
                 Event::Start(Tag::BlockQuote(Some(kind))) => {
                     let (class, label) = callout(*kind);
-                    self.push_html(format!("<aside class=\"callout callout-{class}\" aria-label=\"{label}\"><p class=\"callout-label\" aria-hidden=\"true\">{label}</p>\n"));
+                    // role=note, not an <aside>: callouts are part of the text, not page landmarks.
+                    self.push_html(format!(
+                        "<div class=\"callout callout-{class}\" role=\"note\"><p class=\"callout-label\">{label}</p>\n"
+                    ));
                 }
-                Event::End(TagEnd::BlockQuote(Some(_))) => self.push_html("</aside>\n".into()),
+                Event::End(TagEnd::BlockQuote(Some(_))) => self.push_html("</div>\n".into()),
                 Event::Start(Tag::Table(_)) => {
-                    let label = html_escape(&format!("Table: {}", self.last_heading));
+                    // Numbered, so two tables under one heading are still distinct regions.
+                    self.tables += 1;
+                    let label = html_escape(&format!("Table {}: {}", self.tables, self.last_heading));
                     self.push_html(format!(
                         "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"{label}\">"
                     ));
