@@ -1,5 +1,6 @@
 //! One widget per simulation, mounted by `{{#sim NAME}}` in a chapter.
 
+mod failover;
 mod leader_follower;
 mod log_formats;
 mod quorum;
@@ -9,6 +10,7 @@ use yew::prelude::*;
 
 include!("names.rs");
 
+pub use failover::FailoverSim;
 pub use leader_follower::LeaderFollowerSim;
 pub use log_formats::LogFormatsSim;
 pub use quorum::QuorumSim;
@@ -21,6 +23,7 @@ pub fn mount(name: &str, chapter: &'static str) -> Html {
         "single-node" => html! { <SingleNodeSim {chapter} /> },
         "leader-follower" => html! { <LeaderFollowerSim {chapter} /> },
         "log-formats" => html! { <LogFormatsSim {chapter} /> },
+        "failover" => html! { <FailoverSim {chapter} /> },
         "quorum" => html! { <QuorumSim {chapter} /> },
         other => {
             html! { <p class="notice" role="alert">{ format!("The simulation {other:?} is not available in this build.") }</p> }

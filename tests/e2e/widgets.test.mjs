@@ -84,3 +84,25 @@ test('S6: N, W and R give the overlap verdict, the staleness formula and the min
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('S2: the default failover is the course example: F1 elected, LSN 4991–5000 lost, 32 s without writes', async () => {
+  const { page, context, problems } = await openPage(browser);
+  await page.goto(server.base + '#/node-outages');
+  const figure = page.getByRole('figure', { name: 'Failover timeline' });
+  await figure.waitFor();
+  await setRange(figure.getByLabel('Timeline'), 40000);
+  const panel = await figure.locator('.sim-panel').textContent();
+  assert.match(panel, /L died at t=0\.000 s with LSN 5000\. Failover completed; elected: F1; 10 writes lost \(LSN 4991–5000, 10 of them acknowledged\); writes resumed at t=32\.000 s, after 32 s/);
+  await figure.getByRole('button', { name: 'Table view' }).click();
+  assert.match(await figure.locator('.state-table').nth(1).textContent(), /Detection.*t=0\.000 s.*t=30\.000 s.*Election.*t=31\.000 s.*Reconfiguration.*t=32\.000 s/s);
+  // A 10-second timeout shortens the outage to 12 s.
+  await setRange(figure.getByLabel('Detection timeout'), 10);
+  await setRange(figure.getByLabel('Timeline'), 40000);
+  assert.match(await figure.locator('.sim-panel').textContent(), /after 12 s/);
+  // Refusing followers more than 5 writes behind: nobody can be promoted.
+  await setRange(figure.getByLabel(/Maximum lag for promotion/), 5);
+  await setRange(figure.getByLabel('Timeline'), 40000);
+  assert.match(await figure.locator('.sim-panel').textContent(), /no follower is close enough to promote/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
