@@ -5,8 +5,15 @@
 
 use std::rc::Rc;
 
+use sim::leaderless::{
+    Action as StoreAction, ClientId, Config as StoreConfig, Fanout, Freshness, Leaderless, ReadOutcome, ReadView,
+    ReplicaId, ReplyTiming, Speed, WriteOutcome,
+};
+use sim::replay::Replay;
 use sim::ring::{Key, Ring};
+use sim::rng::Rng;
 use sim::staleness::{percent, replica_name, Latencies, Preset, Quorum, QuorumKind, ReplicaSet, ReplicaSets, Wars};
+use sim::Time;
 use yew::prelude::*;
 
 use crate::canvas::{Align, Caption, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone};
@@ -132,6 +139,50 @@ pub fn scene(q: Quorum, narrow: bool) -> Scene {
     scene
 }
 
+/// "Run it": on a fresh N/W/R store, write Bob (v1) everywhere, then make one random replica slow and maybe
+/// crash another, write Alice (v2), and read. Returns the read and what each write managed, in words.
+pub fn run_it(q: Quorum, seed: u64) -> (Option<ReadView>, Vec<String>) {
+    let config = StoreConfig { n: q.n() as u8, w: q.w() as u8, r: q.r() as u8, ..StoreConfig::default() };
+    let mut replay = Replay::new(Leaderless::new(seed, config), Time::from_ms(3_000));
+    let mut rng = Rng::new(seed ^ 0x5EED);
+    let (writer, reader) = (ClientId(1), ClientId(2));
+    let mut notes = Vec::new();
+    let at = |replay: &mut Replay<Leaderless>, ms: u64, action: StoreAction| {
+        replay.seek(Time::from_ms(ms));
+        replay.act(action);
+    };
+    at(&mut replay, 0, StoreAction::write(writer, "user:42", "Bob"));
+    let slow = ReplicaId(rng.range_inclusive(0, u64::from(q.n()) - 1) as u8);
+    at(&mut replay, 500, StoreAction::SetSpeed(slow, Speed::Slow));
+    notes.push(format!("Replica {slow} turns slow (+300 ms on every message)."));
+    if q.n() > 1 && rng.chance(0.5) {
+        let down = ReplicaId(
+            ((u64::from(slow.0) + 1 + rng.range_inclusive(0, u64::from(q.n()) - 2)) % u64::from(q.n())) as u8,
+        );
+        at(&mut replay, 500, StoreAction::Crash(down));
+        notes.push(format!("Replica {down} crashes."));
+    }
+    at(&mut replay, 600, StoreAction::write(writer, "user:42", "Alice"));
+    at(&mut replay, 650, StoreAction::Read { client: reader, key: "user:42".to_owned(), fanout: Fanout::All });
+    replay.seek(Time::from_ms(3_000));
+    let model = replay.model();
+    if let Some(w) = model.writes().last() {
+        notes.push(match w.outcome {
+            WriteOutcome::Acknowledged { at } => format!(
+                "The write of Alice (v2) is acknowledged at {at} by {} of {} replicas (W={}).",
+                w.acks.len(),
+                q.n(),
+                q.w()
+            ),
+            WriteOutcome::Failed { .. } => {
+                format!("The write of Alice (v2) fails: fewer than W={} replicas acknowledged it.", q.w())
+            }
+            WriteOutcome::Pending => "The write of Alice (v2) is still waiting.".to_owned(),
+        });
+    }
+    (model.reads().last().cloned(), notes)
+}
+
 fn sets_text(sets: &ReplicaSets) -> String {
     match sets {
         ReplicaSets::Listed(list) => list.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" "),
@@ -179,6 +230,7 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
     let key_position = use_state(|| 40i64);
     let c_removed = use_state(|| false);
     let vnodes = use_state(|| 1i64);
+    let run_seed = use_state(|| 0u64);
     let narrow = use_media_query("(max-width: 600px)");
     let tried = {
         let chapter = props.chapter.to_owned();
@@ -273,6 +325,11 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
         let c_removed = c_removed.clone();
         Callback::from(move |_: MouseEvent| c_removed.set(!*c_removed))
     };
+    let on_run = {
+        let run_seed = run_seed.clone();
+        Callback::from(move |_: MouseEvent| run_seed.set(*run_seed + 1))
+    };
+    let run = (*run_seed > 0).then(|| run_it(q, *run_seed));
     let on_vnodes = {
         let vnodes = vnodes.clone();
         Callback::from(move |v: i64| vnodes.set(v))
@@ -364,6 +421,49 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                 }) }
             </div>
             <div class="sim-panel">
+                <h3>{ "Run it: a quorum write, then a quorum read" }</h3>
+                <div class="sim-actions">
+                    <button type="button" class="primary" onclick={on_run}>{ if *run_seed == 0 { "Run it" } else { "Run it again" } }</button>
+                </div>
+                { run.map(|(read, notes)| html! {
+                    <div aria-live="polite">
+                        { for notes.iter().map(|n| html! { <p>{ n.clone() }</p> }) }
+                        { read.map(|r| {
+                            let verdict = match &r.outcome {
+                                ReadOutcome::Returned { chosen, freshness, .. } => format!(
+                                    "The read takes the highest version among the first {} replies: {}{}.{}",
+                                    q.r(),
+                                    chosen.as_ref().map_or("nothing".to_owned(), |c| format!("{} {}", c.version, c.value)),
+                                    match freshness { Freshness::Fresh => " (the latest)".to_owned(), Freshness::Stale { latest } => format!(", STALE: the latest is {latest}") },
+                                    if r.repaired.is_empty() { String::new() } else {
+                                        format!(" Read repair sends v2 to {}.", r.repaired.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "))
+                                    }
+                                ),
+                                ReadOutcome::Failed { .. } => format!("The read fails: fewer than R={} replicas answered in time.", q.r()),
+                                ReadOutcome::Pending => "The read is still waiting.".to_owned(),
+                            };
+                            html! {
+                                <>
+                                    <table class="state-table">
+                                        <caption>{ "Replies to the read" }</caption>
+                                        <thead><tr><th scope="col">{ "Replica" }</th><th scope="col">{ "Holds" }</th><th scope="col">{ "Arrived" }</th><th scope="col">{ "Counted" }</th></tr></thead>
+                                        <tbody>{ for r.replies.iter().map(|rep| html! {
+                                            <tr>
+                                                <th scope="row">{ rep.replica.to_string() }</th>
+                                                <td>{ rep.stored.as_ref().map_or("nothing".to_owned(), |s| format!("{} {}", s.version, s.value)) }</td>
+                                                <td>{ rep.at.to_string() }</td>
+                                                <td>{ if rep.timing == ReplyTiming::Counted { "yes" } else { "late" } }</td>
+                                            </tr>
+                                        }) }</tbody>
+                                    </table>
+                                    <p><strong>{ verdict }</strong></p>
+                                </>
+                            }
+                        }) }
+                    </div>
+                }) }
+            </div>
+            <div class="sim-panel">
                 <h3>{ "Which N replicas? The consistent-hashing ring" }</h3>
                 <p>{ format!("Nodes at {}.", ring.tokens().iter().map(|t| format!("{} {}", t.node, t.position)).collect::<Vec<_>>().join(", ")) }</p>
                 <div class="sim-settings">
@@ -398,6 +498,18 @@ mod tests {
         assert_eq!(next.n, N_MAX);
         assert!(note.is_none());
         assert_eq!(k.with('w', 9).0.w, 5, "W cannot exceed N");
+    }
+
+    #[test]
+    fn run_it_reads_the_latest_value_with_a_strict_quorum() {
+        for seed in 1..20 {
+            let (read, notes) = run_it(Quorum::clamped(3, 2, 2), seed);
+            let read = read.expect("a read");
+            if let ReadOutcome::Returned { chosen, freshness, .. } = &read.outcome {
+                assert_eq!(chosen.as_ref().map(|c| c.value.as_str()), Some("Alice"), "seed {seed}: {notes:?}");
+                assert_eq!(*freshness, Freshness::Fresh);
+            }
+        }
     }
 
     #[test]

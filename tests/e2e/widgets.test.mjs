@@ -81,6 +81,13 @@ test('S6: N, W and R give the overlap verdict, the staleness formula and the min
   await setRange(figure.getByLabel('N (replicas)'), 3);
   await figure.getByRole('button', { name: 'Remove node C' }).click();
   assert.match(await figure.textContent(), /A key at 40 is stored on D, E, A/);
+  // Run it: with N=3, W=2, R=2 the read returns Alice v2 and lists every reply.
+  await setRange(figure.getByLabel('W (write quorum)'), 2);
+  await setRange(figure.getByLabel('R (read quorum)'), 2);
+  await figure.getByRole('button', { name: 'Run it' }).click();
+  const run = await figure.locator('.sim-panel', { hasText: 'Run it' }).textContent();
+  assert.match(run, /Replica [A-C] turns slow/);
+  assert.match(run, /v2 Alice \(the latest\)|The read fails/);
   assert.deepEqual(problems, []);
   await context.close();
 });
