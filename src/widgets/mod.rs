@@ -3,6 +3,7 @@
 mod failover;
 mod leader_follower;
 mod log_formats;
+mod multi_leader;
 mod quorum;
 mod single_node;
 
@@ -13,6 +14,7 @@ include!("names.rs");
 pub use failover::FailoverSim;
 pub use leader_follower::LeaderFollowerSim;
 pub use log_formats::LogFormatsSim;
+pub use multi_leader::MultiLeaderSim;
 pub use quorum::QuorumSim;
 pub use single_node::SingleNodeSim;
 
@@ -24,6 +26,7 @@ pub fn mount(name: &str, chapter: &'static str) -> Html {
         "leader-follower" => html! { <LeaderFollowerSim {chapter} /> },
         "log-formats" => html! { <LogFormatsSim {chapter} /> },
         "failover" => html! { <FailoverSim {chapter} /> },
+        "multi-leader" => html! { <MultiLeaderSim {chapter} /> },
         "quorum" => html! { <QuorumSim {chapter} /> },
         other => {
             html! { <p class="notice" role="alert">{ format!("The simulation {other:?} is not available in this build.") }</p> }

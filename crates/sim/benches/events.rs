@@ -41,5 +41,18 @@ fn bench_service(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_service);
+/// 100,000 WARS trials (Bailis et al.'s Monte Carlo) for one point of the staleness curve; the book recomputes
+/// such curves as the reader moves a slider, so this is the figure that decides how live that feels.
+fn bench_wars(c: &mut Criterion) {
+    use sim::staleness::{Preset, Quorum, Wars};
+    let wars = Wars::new(Quorum::clamped(3, 1, 1), Preset::LnkdSsd.latencies(), 100_000, 1);
+    let mut group = c.benchmark_group("wars");
+    group.throughput(Throughput::Elements(100_000));
+    group.bench_function("100k trials, N=3 W=1 R=1, LNKD-SSD", |b| {
+        b.iter(|| wars.run(&[0.0, 1.0, 5.0]).expect("valid"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_service, bench_wars);
 criterion_main!(benches);
