@@ -11,4 +11,5 @@ pub mod content;
 pub mod pages;
 pub mod player;
 pub mod progress;
+pub mod sim_slots;
 pub mod widgets;

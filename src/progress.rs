@@ -79,11 +79,32 @@ impl Reducible for ProgressState {
                 c.simulations.push(name);
             }
         }
+        // The simulations run as a separate module with its own copy of this state; merge with what is stored so
+        // neither copy erases what the other recorded.
+        if let Some(stored) = storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()) {
+            next.progress = merge(&parse(Some(&stored)).progress, &next.progress);
+        }
         if let Err(problem) = save(&next.progress) {
             next.notice = Some(problem);
         }
         Rc::new(next)
     }
+}
+
+/// Everything either record holds; where both graded a checkpoint, `newer` wins.
+pub fn merge(older: &Progress, newer: &Progress) -> Progress {
+    let mut out = older.clone();
+    for (slug, theirs) in &newer.chapters {
+        let ours = out.chapters.entry(slug.clone()).or_default();
+        ours.visited |= theirs.visited;
+        ours.checkpoints.extend(theirs.checkpoints.iter().map(|(k, v)| (k.clone(), *v)));
+        for name in &theirs.simulations {
+            if !ours.simulations.contains(name) {
+                ours.simulations.push(name.clone());
+            }
+        }
+    }
+    out
 }
 
 /// Parses saved progress. Corrupt data yields an empty record and a notice; it never fails.
@@ -147,4 +168,32 @@ pub fn progress_provider(props: &ProviderProps) -> Html {
 #[hook]
 pub fn use_progress() -> ProgressHandle {
     use_context::<ProgressHandle>().expect("the app wraps every page in ProgressProvider")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merging_keeps_what_either_side_recorded() {
+        let mut a = Progress::default();
+        a.chapters.entry("the-problem".into()).or_default().simulations.push("single-node".into());
+        let mut b = Progress::default();
+        let c = b.chapters.entry("the-problem".into()).or_default();
+        c.visited = true;
+        c.checkpoints.insert("q".into(), Grade::Right);
+        let m = merge(&a, &b);
+        let c = &m.chapters["the-problem"];
+        assert!(c.visited);
+        assert_eq!(c.simulations, ["single-node"]);
+        assert_eq!(c.checkpoints["q"], Grade::Right);
+    }
+
+    #[test]
+    fn corrupt_progress_is_replaced_with_a_notice() {
+        let state = parse(Some("{\"chapters\": 7"));
+        assert!(state.notice.is_some());
+        assert_eq!(state.progress, Progress::default());
+        assert_eq!(parse(None), ProgressState::default());
+    }
 }

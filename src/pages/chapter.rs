@@ -5,7 +5,7 @@ use crate::app::Route;
 use crate::components::CheckpointView;
 use crate::content::{self, Block, Body, Chapter};
 use crate::progress::{use_progress, ProgressAction};
-use crate::widgets;
+use crate::sim_slots;
 
 #[derive(Properties, PartialEq)]
 pub struct ChapterProps {
@@ -54,6 +54,7 @@ pub fn chapter_page(props: &ChapterProps) -> Html {
         use_effect_with((props.slug.clone(), props.section.clone(), ready), move |(_, section, ready)| {
             if *ready {
                 scroll_to(section.as_deref());
+                sim_slots::request_mount();
             }
         });
     }
@@ -66,7 +67,7 @@ pub fn chapter_page(props: &ChapterProps) -> Html {
         Load::Ready(blocks) => html! {
             { for blocks.iter().map(|block| match block {
                 Block::Html(html) => Html::from_html_unchecked(AttrValue::from(html.clone())),
-                Block::Sim(name) => widgets::mount(name, chapter.slug),
+                Block::Sim(name) => sim_slots::slot(name, chapter.slug),
                 Block::Checkpoint(c) => html! { <CheckpointView checkpoint={c.clone()} chapter={chapter.slug} /> },
             }) }
         },

@@ -54,7 +54,8 @@ pub fn table_toggle(props: &TableToggleProps) -> Html {
             <button type="button" class="secondary" aria-expanded={open.to_string()} aria-controls={(*id).clone()} onclick={toggle}>
                 { if *open { "Hide table view" } else { "Table view" } }
             </button>
-            <div id={(*id).clone()} hidden={!*open}>
+            // Focusable and labelled: wide tables scroll sideways inside it, and keyboard users must reach them.
+            <div id={(*id).clone()} hidden={!*open} tabindex="0" role="region" aria-label="Table view">
                 { for props.children.iter() }
             </div>
         </div>

@@ -6,6 +6,7 @@ mod log_formats;
 mod multi_leader;
 mod quorum;
 mod single_node;
+mod version_vectors;
 
 use yew::prelude::*;
 
@@ -17,6 +18,7 @@ pub use log_formats::LogFormatsSim;
 pub use multi_leader::MultiLeaderSim;
 pub use quorum::QuorumSim;
 pub use single_node::SingleNodeSim;
+pub use version_vectors::VersionVectorsSim;
 
 /// The widget for simulation `name`, placed in chapter `chapter`. The build rejects unknown names, so the
 /// fallback arm is only reachable if `names.rs` lists a simulation this function forgot.
@@ -28,6 +30,7 @@ pub fn mount(name: &str, chapter: &'static str) -> Html {
         "failover" => html! { <FailoverSim {chapter} /> },
         "multi-leader" => html! { <MultiLeaderSim {chapter} /> },
         "quorum" => html! { <QuorumSim {chapter} /> },
+        "version-vectors" => html! { <VersionVectorsSim {chapter} /> },
         other => {
             html! { <p class="notice" role="alert">{ format!("The simulation {other:?} is not available in this build.") }</p> }
         }

@@ -738,10 +738,10 @@ pub fn multi_leader_sim(props: &MultiLeaderProps) -> Html {
                 <div><dt>{ "Messages lost at a down leader" }</dt><dd>{ metrics.messages_lost }</dd></div>
             </dl>
             <div class="sim-panel">
-                <h4>{ match current.scenario {
+                <h3>{ match current.scenario {
                     Scenario::Address => "One Trigger Conflict at t=0 under each resolution, with these clocks and this topology",
                     Scenario::CreateDelete => "The create and the delete under each resolution, with these clocks and this topology",
-                } }</h4>
+                } }</h3>
                 <ul class="outcomes">
                     { for table.iter().map(|o| html! {
                         <li><strong>{ o.strategy.label() }</strong>{ format!(": {}", outcome_words(o)) }</li>
@@ -749,7 +749,7 @@ pub fn multi_leader_sim(props: &MultiLeaderProps) -> Html {
                 </ul>
             </div>
             <div class="sim-panel">
-                <h4>{ "Operational transformation: two concurrent edits of HELLO" }</h4>
+                <h3>{ "Operational transformation: two concurrent edits of HELLO" }</h3>
                 <div class="sim-settings">
                     <Slider label="A inserts X at position" min={0} max={5} value={*ot_a} onchange={on_ot_a} />
                     <Slider label="B deletes position" min={0} max={4} value={*ot_b} onchange={on_ot_b} />

@@ -18,6 +18,8 @@ async function violations(route, colorScheme) {
   const { page, context } = await openPage(browser, { colorScheme });
   await page.goto(server.base + route);
   await page.locator(route === '#/' ? '.chapter-card' : '.chapter-nav').first().waitFor();
+  // Simulations arrive in their own module: wait until every slot is filled.
+  await page.waitForFunction(() => !document.querySelector('.sim-slot:empty'));
   await page.waitForTimeout(300);
   // Open every table view so the tables are checked too.
   for (const button of await page.getByRole('button', { name: 'Table view' }).all()) await button.click();
