@@ -1,6 +1,7 @@
 //! One widget per simulation, mounted by `{{#sim NAME}}` in a chapter.
 
 mod failover;
+mod lag_anomalies;
 mod leader_follower;
 mod log_formats;
 mod multi_leader;
@@ -13,6 +14,7 @@ use yew::prelude::*;
 include!("names.rs");
 
 pub use failover::FailoverSim;
+pub use lag_anomalies::LagAnomaliesSim;
 pub use leader_follower::LeaderFollowerSim;
 pub use log_formats::LogFormatsSim;
 pub use multi_leader::MultiLeaderSim;
@@ -31,6 +33,7 @@ pub fn mount(name: &str, chapter: &'static str) -> Html {
         "multi-leader" => html! { <MultiLeaderSim {chapter} /> },
         "quorum" => html! { <QuorumSim {chapter} /> },
         "version-vectors" => html! { <VersionVectorsSim {chapter} /> },
+        "lag-anomalies" => html! { <LagAnomaliesSim {chapter} /> },
         other => {
             html! { <p class="notice" role="alert">{ format!("The simulation {other:?} is not available in this build.") }</p> }
         }
