@@ -21,4 +21,7 @@ step "end-to-end tests against dist/ in headless Chromium"
 node --test --test-reporter=spec tests/e2e/
 step "paint budget"
 bash scripts/paint-budget.sh target/browser-tests.log
+step "WARS benchmark: 100,000 trials in release wasm, headless Chromium (reported against the 30 ms budget)"
+cargo test --release --target wasm32-unknown-unknown -p wasm-bench -- --nocapture 2>&1 | tee target/wars-benchmark.log
+bash scripts/wars-budget.sh target/wars-benchmark.log
 printf '\nAll tests passed.\n'

@@ -6,6 +6,5 @@ mod helpers;
 mod paint_benchmark;
 mod shell;
 mod single_node;
-mod wars_benchmark;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -13,6 +13,7 @@ pub mod lag;
 pub mod leader_follower;
 pub mod leaderless;
 pub mod log_formats;
+pub mod maths;
 pub mod multi_leader;
 pub mod net;
 pub mod replay;

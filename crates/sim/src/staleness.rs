@@ -39,6 +39,7 @@
 
 use std::fmt;
 
+use crate::maths;
 use crate::rng::Rng;
 use crate::time::Time;
 use crate::trace::{Salience, Trace};
@@ -507,18 +508,16 @@ fn positive(what: &'static str, value: f64) -> Result<(), StalenessError> {
 
 impl Shape {
     /// One delay in ms. Invalid parameters give 0 or [`LATENCY_MS_MAX`], never a panic or a NaN.
+    ///
+    /// Both laws are drawn from a standard exponential E (by [`maths::standard_exponential`], a ziggurat): the
+    /// exponential as E / λ, the Pareto as `x_m · e^(E/α)`, which is `x_m · U^(−1/α)` for U = e^−E uniform.
+    /// [`maths::exp`] rather than `f64::exp`, which calls the platform's maths library natively and a port of
+    /// musl's in wasm; the two may differ in the last bit, and a seed must give the same run in both.
     pub fn sample(self, rng: &mut Rng) -> f64 {
         match self {
             Shape::Constant { ms } => sane_ms(ms),
-            Shape::Exponential { lambda_per_ms } => {
-                // Inverse transform; 1 − u is in (0, 1], so the logarithm is finite.
-                let u = 1.0 - rng.next_f64();
-                sane_ms(-u.ln() / lambda_per_ms)
-            }
-            Shape::Pareto { x_m_ms, alpha } => {
-                let u = 1.0 - rng.next_f64();
-                sane_ms(x_m_ms * u.powf(-1.0 / alpha))
-            }
+            Shape::Exponential { lambda_per_ms } => sane_ms(maths::standard_exponential(rng) / lambda_per_ms),
+            Shape::Pareto { x_m_ms, alpha } => sane_ms(x_m_ms * maths::exp(maths::standard_exponential(rng) / alpha)),
         }
     }
 
@@ -720,16 +719,19 @@ pub struct Percentiles {
 }
 
 impl Percentiles {
-    /// From samples sorted ascending; all zeros when there are none.
-    fn of_sorted(sorted: &[f64]) -> Percentiles {
-        let at = |q: f64| -> f64 {
-            if sorted.is_empty() {
-                return 0.0;
-            }
-            let rank = (q * sorted.len() as f64).ceil() as usize;
-            sorted[rank.clamp(1, sorted.len()) - 1]
-        };
-        Percentiles { p50_ms: at(0.5), p99_ms: at(0.99), p999_ms: at(0.999), max_ms: at(1.0) }
+    /// Nearest-rank percentiles of `samples` (reordered in place); all zeros when there are none.
+    fn of(samples: &mut [f64]) -> Percentiles {
+        if samples.is_empty() {
+            return Percentiles::default();
+        }
+        let rank = |q: f64| ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len()) - 1;
+        let (p50, p99, p999) = (rank(0.5), rank(0.99), rank(0.999));
+        // Each selection leaves everything above its rank to its right, so the next one searches only there.
+        let p50_ms = *samples.select_nth_unstable_by(p50, f64::total_cmp).1;
+        let p99_ms = *samples[p50..].select_nth_unstable_by(p99 - p50, f64::total_cmp).1;
+        let p999_ms = *samples[p99..].select_nth_unstable_by(p999 - p99, f64::total_cmp).1;
+        let max_ms = samples[p999..].iter().copied().fold(p999_ms, f64::max);
+        Percentiles { p50_ms, p99_ms, p999_ms, max_ms }
     }
 }
 
@@ -853,9 +855,10 @@ fn point_sentence(point: &StalenessPoint, trials: u32) -> String {
         format!("Every one of {trials} reads issued {} ms after the commit sees the new value.", ms(point.t_ms))
     } else {
         format!(
-            "Of {trials} reads issued {} ms after the commit, {} return the old value ({} consistent).",
+            "Of {trials} reads issued {} ms after the commit, {} {} the old value ({} consistent).",
             ms(point.t_ms),
             count(point.stale),
+            if point.stale == 1 { "returns" } else { "return" },
             percent(point.p_consistent)
         )
     }
@@ -927,10 +930,13 @@ struct Draw {
     write_dc: u32,
     read_dc: u32,
     w: Vec<f64>,
-    a: Vec<f64>,
     r: Vec<f64>,
-    s: Vec<f64>,
-    /// Replica numbers by acknowledgement time, then by response time (ties by replica number).
+    /// W + A per replica: when its acknowledgement reaches the coordinator.
+    ack_at: Vec<f64>,
+    /// R + S per replica: when its read response reaches the coordinator.
+    response_at: Vec<f64>,
+    /// Replica numbers, ordered by `ack_at` and by `response_at` (ties by replica number) — fully by
+    /// [`Draw::sort`], or by [`Draw::partition`] only as far as the quorum needs.
     by_ack: Vec<usize>,
     by_response: Vec<usize>,
 }
@@ -938,6 +944,27 @@ struct Draw {
 /// The data centre replica `replica` lives in: round-robin over the WAN's data centres, or 0 without one.
 fn data_centre_of(replica: usize, wan: Option<Wan>) -> u32 {
     wan.map_or(0, |wan| replica as u32 % wan.data_centres.clamp(1, DATA_CENTRES_MAX))
+}
+
+/// Orders replica numbers by time, then by number: a total order, so the first k are the same set whatever
+/// algorithm picks them.
+fn earlier(times: &[f64]) -> impl Fn(&usize, &usize) -> std::cmp::Ordering + '_ {
+    |&x, &y| times[x].total_cmp(&times[y]).then(x.cmp(&y))
+}
+
+/// Up to this many replicas, [`Draw::partition`] sorts instead of selecting.
+const SORT_FULLY_MAX: usize = 12;
+
+/// Sorts replica numbers by `times`, ties by number, in place.
+fn insertion_sort(replicas: &mut [usize], times: &[f64]) {
+    let is_earlier = earlier(times);
+    for i in 1..replicas.len() {
+        let mut j = i;
+        while j > 0 && is_earlier(&replicas[j], &replicas[j - 1]).is_lt() {
+            replicas.swap(j, j - 1);
+            j -= 1;
+        }
+    }
 }
 
 impl Draw {
@@ -953,35 +980,54 @@ impl Draw {
         };
         self.write_dc = write_dc;
         self.read_dc = read_dc;
-        for v in [&mut self.w, &mut self.a, &mut self.r, &mut self.s] {
+        for v in [&mut self.w, &mut self.r, &mut self.ack_at, &mut self.response_at] {
             v.clear();
         }
         for i in 0..n {
             let dc = data_centre_of(i, latencies.wan);
             let extra = |op_dc: u32| latencies.wan.filter(|_| dc != op_dc).map_or(0.0, |wan| wan.one_way_ms);
             let (write_extra, read_extra) = (extra(write_dc), extra(read_dc));
-            self.w.push(sane_ms(latencies.w.sample(rng) + write_extra));
-            self.a.push(sane_ms(latencies.a.sample(rng) + write_extra));
-            self.r.push(sane_ms(latencies.r.sample(rng) + read_extra));
-            self.s.push(sane_ms(latencies.s.sample(rng) + read_extra));
+            let w = sane_ms(latencies.w.sample(rng) + write_extra);
+            let a = sane_ms(latencies.a.sample(rng) + write_extra);
+            let r = sane_ms(latencies.r.sample(rng) + read_extra);
+            let s = sane_ms(latencies.s.sample(rng) + read_extra);
+            self.w.push(w);
+            self.r.push(r);
+            self.ack_at.push(w + a);
+            self.response_at.push(r + s);
         }
-        let (w, a, r, s) = (&self.w, &self.a, &self.r, &self.s);
         self.by_ack.clear();
         self.by_ack.extend(0..n);
-        self.by_ack.sort_by(|&x, &y| (w[x] + a[x]).total_cmp(&(w[y] + a[y])).then(x.cmp(&y)));
         self.by_response.clear();
         self.by_response.extend(0..n);
-        self.by_response.sort_by(|&x, &y| (r[x] + s[x]).total_cmp(&(r[y] + s[y])).then(x.cmp(&y)));
+    }
+
+    /// Orders only as far as the quorum needs: the W-th acknowledgement and R-th response in their places, the
+    /// earlier ones before them. Clusters of up to [`SORT_FULLY_MAX`] replicas are simply sorted (an insertion
+    /// sort of a handful of numbers costs less than setting up a selection); larger ones use a linear-time
+    /// selection, which leaves the earlier ones in some order. Either way the first k are the same set.
+    fn partition(&mut self, quorum: Quorum) {
+        if self.by_ack.len() <= SORT_FULLY_MAX {
+            insertion_sort(&mut self.by_ack, &self.ack_at);
+            insertion_sort(&mut self.by_response, &self.response_at);
+        } else {
+            self.by_ack.select_nth_unstable_by(quorum.w as usize - 1, earlier(&self.ack_at));
+            self.by_response.select_nth_unstable_by(quorum.r as usize - 1, earlier(&self.response_at));
+        }
+    }
+
+    /// Orders fully, for a trial drawn in the figure.
+    fn sort(&mut self) {
+        self.by_ack.sort_by(earlier(&self.ack_at));
+        self.by_response.sort_by(earlier(&self.response_at));
     }
 
     fn commit_ms(&self, quorum: Quorum) -> f64 {
-        let i = self.by_ack[quorum.w as usize - 1];
-        self.w[i] + self.a[i]
+        self.ack_at[self.by_ack[quorum.w as usize - 1]]
     }
 
     fn read_latency_ms(&self, quorum: Quorum) -> f64 {
-        let i = self.by_response[quorum.r as usize - 1];
-        self.r[i] + self.s[i]
+        self.response_at[self.by_response[quorum.r as usize - 1]]
     }
 
     /// The smallest t after commit at which this trial's read is consistent: replica j has the write when the
@@ -1034,13 +1080,14 @@ impl Wars {
         let mut reads = Vec::with_capacity(trials as usize);
         for _ in 0..trials {
             draw.fill(n, &self.latencies, &mut rng);
+            draw.partition(quorum);
             thresholds.push(draw.threshold_ms(quorum));
             writes.push(draw.commit_ms(quorum));
             reads.push(draw.read_latency_ms(quorum));
         }
-        for v in [&mut thresholds, &mut writes, &mut reads] {
-            v.sort_by(f64::total_cmp);
-        }
+        // The curve is read off the thresholds by binary search, so they are sorted; the latencies only need
+        // four order statistics each.
+        thresholds.sort_unstable_by(f64::total_cmp);
         let points = times
             .iter()
             .map(|&t| {
@@ -1057,8 +1104,8 @@ impl Wars {
             quorum,
             trials,
             points,
-            write_latency: Percentiles::of_sorted(&writes),
-            read_latency: Percentiles::of_sorted(&reads),
+            write_latency: Percentiles::of(&mut writes),
+            read_latency: Percentiles::of(&mut reads),
             thresholds_ms: thresholds,
         })
     }
@@ -1070,6 +1117,7 @@ impl Wars {
         let quorum = self.quorum;
         let mut draw = Draw::default();
         draw.fill(quorum.n as usize, &self.latencies, &mut Rng::new(seed));
+        draw.sort();
         let commit = draw.commit_ms(quorum);
         let acked = &draw.by_ack[..quorum.w as usize];
         let answered = &draw.by_response[..quorum.r as usize];
@@ -1078,9 +1126,9 @@ impl Wars {
                 replica: i as u32,
                 data_centre: data_centre_of(i, self.latencies.wan),
                 write_arrives_ms: draw.w[i],
-                ack_arrives_ms: draw.w[i] + draw.a[i],
+                ack_arrives_ms: draw.ack_at[i],
                 read_arrives_ms: draw.r[i],
-                response_arrives_ms: draw.r[i] + draw.s[i],
+                response_arrives_ms: draw.response_at[i],
                 write_role: if acked.contains(&i) { WriteRole::Acked } else { WriteRole::Late },
                 read_role: if answered.contains(&i) { ReadRole::Answered } else { ReadRole::Ignored },
                 // The same comparison as the run's threshold, so a trial and a run never disagree.
