@@ -23,4 +23,5 @@ fn main() {
     };
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("book.rs");
     std::fs::write(&out, content::to_rust(&book)).expect("OUT_DIR is writable");
+    std::fs::write(out.with_file_name("glossary.rs"), content::glossary_rust(&book)).expect("OUT_DIR is writable");
 }

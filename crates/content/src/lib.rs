@@ -6,6 +6,7 @@
 
 mod checkpoint;
 mod codegen;
+mod glossary;
 mod markdown;
 mod summary;
 
@@ -13,12 +14,20 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use checkpoint::{Checkpoint, CheckpointKind};
-pub use codegen::{chapter_file, chapter_json, to_rust, write_chapter_files};
+pub use codegen::{
+    chapter_file, chapter_json, glossary_file, glossary_json, glossary_rust, to_rust, write_chapter_files,
+};
+pub use glossary::{GlossaryEntry, Taught};
+
+/// The glossary's file name in the chapters folder. Optional: a book without one links no terms.
+pub const GLOSSARY: &str = "glossary.md";
 
 /// The whole book, checked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Book {
     pub chapters: Vec<Chapter>,
+    /// In the order of `glossary.md` (alphabetical).
+    pub glossary: Vec<GlossaryEntry>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +79,19 @@ pub fn load_book(dir: &Path, simulations: &[&str]) -> Result<Book, Vec<ContentEr
     let mut chapters = Vec::new();
     let mut errors = Vec::new();
     let highlighter = markdown::Highlighter::new();
+    let glossary_path = dir.join(GLOSSARY);
+    let glossary = match std::fs::read_to_string(&glossary_path) {
+        Ok(source) => glossary::parse(&glossary_path, &source).unwrap_or_else(|mut e| {
+            errors.append(&mut e);
+            Vec::new()
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            errors.push(ContentError { file: glossary_path.clone(), line: 1, message: format!("cannot read: {e}") });
+            Vec::new()
+        }
+    };
+    let terms = glossary::TermLinker::new(&glossary);
     for (number, entry) in entries.iter().enumerate() {
         let file = dir.join(format!("{}.md", entry.slug));
         let source = match std::fs::read_to_string(&file) {
@@ -83,7 +105,14 @@ pub fn load_book(dir: &Path, simulations: &[&str]) -> Result<Book, Vec<ContentEr
                 continue;
             }
         };
-        let context = markdown::Context { dir, file: &file, slug: &entry.slug, simulations, highlighter: &highlighter };
+        let context = markdown::Context {
+            dir,
+            file: &file,
+            slug: &entry.slug,
+            simulations,
+            highlighter: &highlighter,
+            terms: &terms,
+        };
         match markdown::render_chapter(&context, &source) {
             Ok(rendered) => {
                 if rendered.title != entry.title {
@@ -125,6 +154,21 @@ pub fn load_book(dir: &Path, simulations: &[&str]) -> Result<Book, Vec<ContentEr
             }
         }
     }
+    for entry in &glossary {
+        for taught in &entry.taught {
+            let target = chapters.iter().find(|(c, _, _)| c.slug == taught.chapter);
+            let problem = match (target, &taught.heading) {
+                (None, _) => Some(format!("{:?} is taught in unknown chapter {:?}", entry.term, taught.chapter)),
+                (Some((c, _, _)), Some(h)) if !c.headings.iter().any(|x| &x.id == h) => {
+                    Some(format!("{:?} is taught at unknown heading #{h} in {}", entry.term, c.slug))
+                }
+                _ => None,
+            };
+            if let Some(message) = problem {
+                errors.push(ContentError { file: glossary_path.clone(), line: taught.line, message });
+            }
+        }
+    }
     let mut ids = std::collections::BTreeMap::new();
     for (chapter, _, file) in &chapters {
         for block in &chapter.blocks {
@@ -140,7 +184,7 @@ pub fn load_book(dir: &Path, simulations: &[&str]) -> Result<Book, Vec<ContentEr
         }
     }
     if errors.is_empty() {
-        Ok(Book { chapters: chapters.into_iter().map(|(c, _, _)| c).collect() })
+        Ok(Book { chapters: chapters.into_iter().map(|(c, _, _)| c).collect(), glossary })
     } else {
         Err(errors)
     }
