@@ -81,10 +81,11 @@ pub fn load_book(dir: &Path, simulations: &[&str]) -> Result<Book, Vec<ContentEr
     let highlighter = markdown::Highlighter::new();
     let glossary_path = dir.join(GLOSSARY);
     let glossary = match std::fs::read_to_string(&glossary_path) {
-        Ok(source) => glossary::parse(&glossary_path, &source).unwrap_or_else(|mut e| {
-            errors.append(&mut e);
-            Vec::new()
-        }),
+        Ok(source) => {
+            let (entries, mut problems) = glossary::parse_all(&glossary_path, &source);
+            errors.append(&mut problems);
+            entries
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => {
             errors.push(ContentError { file: glossary_path.clone(), line: 1, message: format!("cannot read: {e}") });
