@@ -2,6 +2,7 @@
 
 mod content;
 mod glossary;
+mod source_map;
 mod tidy;
 
 use std::path::PathBuf;

@@ -8,6 +8,7 @@ mod checkpoint;
 mod codegen;
 mod glossary;
 mod markdown;
+pub mod source_map;
 mod summary;
 
 use std::fmt;
