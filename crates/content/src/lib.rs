@@ -192,6 +192,30 @@ pub fn load_book(dir: &Path, simulations: &[&str]) -> Result<Book, Vec<ContentEr
     }
 }
 
+/// `code` in `lang` as the book highlights it: HTML with one short class per token (see `markdown.rs`).
+pub fn highlight(code: &str, lang: &str) -> String {
+    markdown::Highlighter::new().highlight(code, lang)
+}
+
+/// The sections of `source` between a `// drill: NAME` line and the next `// end drill` line, as (NAME, code).
+/// The code drills widget shows `crates/sim/src/drills.rs` this way: the code on the page is the code that runs.
+pub fn drill_sections(source: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(String, Vec<&str>)> = None;
+    for line in source.lines() {
+        if let Some(name) = line.trim().strip_prefix("// drill: ") {
+            current = Some((name.trim().to_owned(), Vec::new()));
+        } else if line.trim() == "// end drill" {
+            if let Some((name, lines)) = current.take() {
+                out.push((name, lines.join("\n")));
+            }
+        } else if let Some((_, lines)) = current.as_mut() {
+            lines.push(line);
+        }
+    }
+    out
+}
+
 /// Lower-case words joined by `-`: the id of a heading, as chapters link to it.
 pub fn slugify(text: &str) -> String {
     let mut out = String::new();

@@ -50,7 +50,7 @@ impl Highlighter {
     /// Code as HTML in which each token that matters gets one short class (`k` keyword, `s` string, `c` comment,
     /// `n` number or constant, `f` function, `t` type). Colours come from the stylesheet, so they follow the theme;
     /// keeping only these six classes keeps the book small (syntect's full scope spans are ten times larger).
-    fn highlight(&self, code: &str, lang: &str) -> String {
+    pub(crate) fn highlight(&self, code: &str, lang: &str) -> String {
         let token = match lang {
             "ini" | "conf" | "toml" | "text" => "",
             "bash" | "shell" | "sh" => "sh",
