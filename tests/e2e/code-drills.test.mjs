@@ -21,7 +21,7 @@ async function openDrills(page) {
 test('Run prints what the core computes, for every drill', async () => {
   const { page, context, problems } = await openPage(browser);
   const figure = await openDrills(page);
-  const select = figure.getByLabel('Drill');
+  const select = figure.getByLabel('Drill', { exact: true });
   const ids = await select.locator('option').evaluateAll((os) => os.map((o) => o.value));
   assert.deepEqual(ids.sort(), Object.keys(expected).sort());
   for (const id of Object.keys(expected)) {
@@ -41,7 +41,7 @@ test('Run prints what the core computes, for every drill', async () => {
 test('a different seed changes the run; bad seeds are clamped with a notice', async () => {
   const { page, context, problems } = await openPage(browser);
   const figure = await openDrills(page);
-  await figure.getByLabel('Drill').selectOption('hash-ring');
+  await figure.getByLabel('Drill', { exact: true }).selectOption('hash-ring');
   const seed = figure.getByLabel(/^Seed/);
   await seed.fill('7');
   await seed.press('Enter'); // the controls are a form: Enter runs

@@ -49,7 +49,7 @@ test('a glossary deep link survives a reload; see-also moves the highlight', asy
   await page.waitForFunction(() => document.activeElement?.id === 'glossary-sloppy-quorum');
   const box = await entry.boundingBox();
   assert.ok(box.y >= 0 && box.y < 844, `the entry is in view (y=${box.y})`);
-  await entry.getByRole('link', { name: 'Hinted handoff' }).click();
+  await entry.getByRole('link', { name: 'Hinted handoff', exact: true }).click();
   await page.locator('#glossary-hinted-handoff.target').waitFor();
   assert.equal(await page.locator('.glossary-entry.target').count(), 1);
   // The sidebar names the page.
