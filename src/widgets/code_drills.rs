@@ -97,7 +97,7 @@ pub fn code_drills_sim(_props: &CodeDrillsProps) -> Html {
             <form class="sim-settings drill-form" onsubmit={on_run}>
                 <Choice label="Drill" value={AttrValue::from(drill.id())} onchange={on_drill}
                     options={Drill::ALL.iter().map(|d| (AttrValue::from(d.id()), AttrValue::from(d.title()))).collect::<Vec<_>>()} />
-                <div class="drill-seed">
+                <div class="choice-input drill-seed">
                     <label for="code-drill-seed">{ format!("Seed (0 to {SEED_MAX})") }</label>
                     <input id="code-drill-seed" type="text" inputmode="numeric" value={(*seed_text).clone()} oninput={on_seed} />
                 </div>

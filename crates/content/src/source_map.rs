@@ -451,25 +451,6 @@ pub fn prose_words(markdown: &str) -> usize {
     words
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prose_words_skip_code_and_comments_but_count_checkpoints() {
-        let md = "# T\n\nOne two three.\n\n```rust\nlet a = 1;\n```\n\n<!-- a\nb -->\n\n```checkpoint\nid: x\n---\nQ here\n===\nA\n```\n";
-        assert_eq!(prose_words(md), 2 + 3 + 2 + 1 + 2 + 1 + 1);
-    }
-
-    #[test]
-    fn heading_like_lines_are_short_lines_after_a_blank() {
-        let text = "Title\n\nA Heading\nbody text.\n\nA sentence that ends.\n\nWhat if W + R ≤ N?\n";
-        let found: Vec<usize> = heading_like_lines(text).into_iter().map(|(l, _)| l).collect();
-        assert_eq!(found, vec![1, 3, 8]);
-        assert_eq!(source_words_by_chapter("intro words\nChapter 0: A\nx y\nChapter 1: B\nz")[..2], [5, 4]);
-    }
-}
-
 /// Words of the source per course chapter (0–10), split at the "Chapter N:" lines.
 pub fn source_words_by_chapter(source: &str) -> Vec<usize> {
     let mut counts = vec![0usize; 11];
@@ -544,4 +525,23 @@ pub fn default_source() -> Option<std::path::PathBuf> {
         .collect();
     found.sort();
     found.into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_words_skip_code_and_comments_but_count_checkpoints() {
+        let md = "# T\n\nOne two three.\n\n```rust\nlet a = 1;\n```\n\n<!-- a\nb -->\n\n```checkpoint\nid: x\n---\nQ here\n===\nA\n```\n";
+        assert_eq!(prose_words(md), 2 + 3 + 2 + 1 + 2 + 1 + 1);
+    }
+
+    #[test]
+    fn heading_like_lines_are_short_lines_after_a_blank() {
+        let text = "Title\n\nA Heading\nbody text.\n\nA sentence that ends.\n\nWhat if W + R ≤ N?\n";
+        let found: Vec<usize> = heading_like_lines(text).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(found, vec![1, 3, 8]);
+        assert_eq!(source_words_by_chapter("intro words\nChapter 0: A\nx y\nChapter 1: B\nz")[..2], [5, 4]);
+    }
 }
