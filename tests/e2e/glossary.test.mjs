@@ -2,7 +2,11 @@
 // unknown term says so above the whole glossary.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
 import { serve, launch, openPage } from './harness.mjs';
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server, browser;
 before(async () => { server = await serve('/'); browser = await launch(); });
@@ -74,4 +78,21 @@ test('an unknown term gets a clear message and the whole glossary', async () => 
   assert.equal(await page.getByRole('alert').count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('axe finds no violations on the glossary page, light and dark', async () => {
+  const found = [];
+  for (const colorScheme of ['light', 'dark']) {
+    const { page, context } = await openPage(browser, { colorScheme });
+    await page.goto(server.base + '#/glossary/sloppy-quorum');
+    await page.locator('#glossary-sloppy-quorum.target').waitFor();
+    await page.addScriptTag({ content: AXE });
+    const result = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => `${v.id}: ${v.nodes.length}× ${v.nodes[0]?.target?.join(' ')} — ${v.help}`);
+    });
+    for (const v of result) found.push(`${colorScheme}: ${v}`);
+    await context.close();
+  }
+  assert.deepEqual(found, []);
 });
