@@ -8,6 +8,7 @@ include!("src/widgets/names.rs");
 fn main() {
     println!("cargo::rerun-if-changed=chapters");
     println!("cargo::rerun-if-changed=src/widgets/names.rs");
+    println!("cargo::rerun-if-changed=crates/sim/src/drills.rs");
     let book = match content::load_book(Path::new("chapters"), SIMULATIONS) {
         Ok(book) => book,
         Err(errors) => {
@@ -23,4 +24,13 @@ fn main() {
     };
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("book.rs");
     std::fs::write(&out, content::to_rust(&book)).expect("OUT_DIR is writable");
+    std::fs::write(out.with_file_name("glossary.rs"), content::glossary_rust(&book)).expect("OUT_DIR is writable");
+    // The code drills widget shows the drills' own source, highlighted like the chapters' code.
+    let drills = std::fs::read_to_string("crates/sim/src/drills.rs").expect("crates/sim/src/drills.rs is readable");
+    let mut code = String::from("pub static DRILL_CODE: &[(&str, &str)] = &[\n");
+    for (name, source) in content::drill_sections(&drills) {
+        code.push_str(&format!("    ({name:?}, {:?}),\n", content::highlight(&source, "rust")));
+    }
+    code.push_str("];\n");
+    std::fs::write(out.with_file_name("drills.rs"), code).expect("OUT_DIR is writable");
 }

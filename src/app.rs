@@ -7,13 +7,18 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::content::CHAPTERS;
-use crate::pages::{ChapterPage, HomePage, NotFoundPage};
+use crate::pages::{ChapterPage, GlossaryPage, HomePage, NotFoundPage};
 use crate::progress::ProgressProvider;
 
 #[derive(Clone, Debug, PartialEq, Routable)]
 pub enum Route {
     #[at("/")]
     Home,
+    /// Static segments win over `/:slug`, so these never reach the chapter page.
+    #[at("/glossary")]
+    Glossary,
+    #[at("/glossary/:term")]
+    GlossaryTerm { term: String },
     #[at("/:slug")]
     Chapter { slug: String },
     /// A heading inside a chapter: the anchor links point here, so sections survive a reload.
@@ -29,6 +34,8 @@ fn switch(route: Route) -> Html {
         Route::Home => html! { <HomePage /> },
         Route::Chapter { slug } => html! { <ChapterPage {slug} section={None::<AttrValue>} /> },
         Route::Section { slug, section } => html! { <ChapterPage {slug} section={Some(AttrValue::from(section))} /> },
+        Route::Glossary => html! { <GlossaryPage term={None::<AttrValue>} /> },
+        Route::GlossaryTerm { term } => html! { <GlossaryPage term={Some(AttrValue::from(term))} /> },
         Route::NotFound => html! { <NotFoundPage /> },
     }
 }
@@ -94,6 +101,11 @@ fn shell() -> Html {
                             }
                         }) }
                     </ol>
+                    <p class="toc-extra">
+                        <Link<Route> to={Route::Glossary}>
+                            <span aria-current={matches!(route, Route::Glossary | Route::GlossaryTerm { .. }).then_some("page")}>{ "Glossary" }</span>
+                        </Link<Route>>
+                    </p>
                 </nav>
                 <main id="main" tabindex="-1">
                     <Switch<Route> render={switch} />

@@ -108,3 +108,49 @@ async fn fetch_text(url: &str) -> Result<String, String> {
         .map_err(|_| "interrupted download".to_owned())?;
     text.as_string().ok_or_else(|| "unreadable response".to_owned())
 }
+
+// The glossary: its file name and every (slug, term), compiled in; definitions are fetched like a chapter body.
+include!(concat!(env!("OUT_DIR"), "/glossary.rs"));
+
+/// One glossary entry, as `crates/content` wrote it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct GlossaryEntry {
+    pub term: String,
+    pub slug: String,
+    /// Pre-rendered HTML, trusted like a chapter body.
+    pub definition_html: String,
+    /// (route, label) of each place the book teaches the term.
+    pub taught: Vec<(String, String)>,
+    /// (slug, term) of related entries.
+    pub see: Vec<(String, String)>,
+}
+
+pub type Glossary = Rc<Vec<GlossaryEntry>>;
+
+thread_local! {
+    static GLOSSARY: RefCell<Option<Glossary>> = const { RefCell::new(None) };
+}
+
+/// The term with this slug, if the glossary has one.
+pub fn glossary_term(slug: &str) -> Option<&'static str> {
+    GLOSSARY_TERMS.iter().find(|(s, _)| *s == slug).map(|(_, term)| *term)
+}
+
+pub fn cached_glossary() -> Option<Glossary> {
+    GLOSSARY.with(|g| g.borrow().clone())
+}
+
+/// Fetches and parses the glossary, or says why it could not.
+pub async fn load_glossary() -> Result<Glossary, String> {
+    if let Some(glossary) = cached_glossary() {
+        return Ok(glossary);
+    }
+    let text = fetch_text(&format!("chapters/{GLOSSARY_FILE}"))
+        .await
+        .map_err(|e| format!("The glossary could not be loaded ({e}). Check your connection and reload the page."))?;
+    let entries: Vec<GlossaryEntry> = serde_json::from_str(&text)
+        .map_err(|_| "The glossary file is damaged. Reload the page to fetch it again.".to_owned())?;
+    let glossary = Rc::new(entries);
+    GLOSSARY.with(|g| *g.borrow_mut() = Some(glossary.clone()));
+    Ok(glossary)
+}

@@ -1,10 +1,12 @@
 //! One module per page.
 
 mod chapter;
+mod glossary;
 mod home;
 mod not_found;
 
 pub use chapter::ChapterPage;
+pub use glossary::GlossaryPage;
 pub use home::HomePage;
 pub use not_found::NotFoundPage;
 

@@ -1,5 +1,6 @@
 //! One widget per simulation, mounted by `{{#sim NAME}}` in a chapter.
 
+mod code_drills;
 mod failover;
 mod lag_anomalies;
 mod leader_follower;
@@ -13,6 +14,7 @@ use yew::prelude::*;
 
 include!("names.rs");
 
+pub use code_drills::CodeDrillsSim;
 pub use failover::FailoverSim;
 pub use lag_anomalies::LagAnomaliesSim;
 pub use leader_follower::LeaderFollowerSim;
@@ -34,6 +36,7 @@ pub fn mount(name: &str, chapter: &'static str) -> Html {
         "quorum" => html! { <QuorumSim {chapter} /> },
         "version-vectors" => html! { <VersionVectorsSim {chapter} /> },
         "lag-anomalies" => html! { <LagAnomaliesSim {chapter} /> },
+        "code-drills" => html! { <CodeDrillsSim {chapter} /> },
         other => {
             html! { <p class="notice" role="alert">{ format!("The simulation {other:?} is not available in this build.") }</p> }
         }

@@ -1,6 +1,9 @@
 //! One integration-test binary for the whole book (faster to link than one per file).
 
+mod code_drills;
 mod content;
+mod glossary;
+mod source_map;
 mod tidy;
 
 use std::path::PathBuf;

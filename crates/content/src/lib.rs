@@ -6,19 +6,29 @@
 
 mod checkpoint;
 mod codegen;
+mod glossary;
 mod markdown;
+pub mod source_map;
 mod summary;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use checkpoint::{Checkpoint, CheckpointKind};
-pub use codegen::{chapter_file, chapter_json, to_rust, write_chapter_files};
+pub use codegen::{
+    chapter_file, chapter_json, glossary_file, glossary_json, glossary_rust, to_rust, write_chapter_files,
+};
+pub use glossary::{GlossaryEntry, Taught};
+
+/// The glossary's file name in the chapters folder. Optional: a book without one links no terms.
+pub const GLOSSARY: &str = "glossary.md";
 
 /// The whole book, checked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Book {
     pub chapters: Vec<Chapter>,
+    /// In the order of `glossary.md` (alphabetical).
+    pub glossary: Vec<GlossaryEntry>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +80,20 @@ pub fn load_book(dir: &Path, simulations: &[&str]) -> Result<Book, Vec<ContentEr
     let mut chapters = Vec::new();
     let mut errors = Vec::new();
     let highlighter = markdown::Highlighter::new();
+    let glossary_path = dir.join(GLOSSARY);
+    let glossary = match std::fs::read_to_string(&glossary_path) {
+        Ok(source) => {
+            let (entries, mut problems) = glossary::parse_all(&glossary_path, &source);
+            errors.append(&mut problems);
+            entries
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            errors.push(ContentError { file: glossary_path.clone(), line: 1, message: format!("cannot read: {e}") });
+            Vec::new()
+        }
+    };
+    let terms = glossary::TermLinker::new(&glossary);
     for (number, entry) in entries.iter().enumerate() {
         let file = dir.join(format!("{}.md", entry.slug));
         let source = match std::fs::read_to_string(&file) {
@@ -83,7 +107,14 @@ pub fn load_book(dir: &Path, simulations: &[&str]) -> Result<Book, Vec<ContentEr
                 continue;
             }
         };
-        let context = markdown::Context { dir, file: &file, slug: &entry.slug, simulations, highlighter: &highlighter };
+        let context = markdown::Context {
+            dir,
+            file: &file,
+            slug: &entry.slug,
+            simulations,
+            highlighter: &highlighter,
+            terms: &terms,
+        };
         match markdown::render_chapter(&context, &source) {
             Ok(rendered) => {
                 if rendered.title != entry.title {
@@ -125,6 +156,21 @@ pub fn load_book(dir: &Path, simulations: &[&str]) -> Result<Book, Vec<ContentEr
             }
         }
     }
+    for entry in &glossary {
+        for taught in &entry.taught {
+            let target = chapters.iter().find(|(c, _, _)| c.slug == taught.chapter);
+            let problem = match (target, &taught.heading) {
+                (None, _) => Some(format!("{:?} is taught in unknown chapter {:?}", entry.term, taught.chapter)),
+                (Some((c, _, _)), Some(h)) if !c.headings.iter().any(|x| &x.id == h) => {
+                    Some(format!("{:?} is taught at unknown heading #{h} in {}", entry.term, c.slug))
+                }
+                _ => None,
+            };
+            if let Some(message) = problem {
+                errors.push(ContentError { file: glossary_path.clone(), line: taught.line, message });
+            }
+        }
+    }
     let mut ids = std::collections::BTreeMap::new();
     for (chapter, _, file) in &chapters {
         for block in &chapter.blocks {
@@ -140,10 +186,34 @@ pub fn load_book(dir: &Path, simulations: &[&str]) -> Result<Book, Vec<ContentEr
         }
     }
     if errors.is_empty() {
-        Ok(Book { chapters: chapters.into_iter().map(|(c, _, _)| c).collect() })
+        Ok(Book { chapters: chapters.into_iter().map(|(c, _, _)| c).collect(), glossary })
     } else {
         Err(errors)
     }
+}
+
+/// `code` in `lang` as the book highlights it: HTML with one short class per token (see `markdown.rs`).
+pub fn highlight(code: &str, lang: &str) -> String {
+    markdown::Highlighter::new().highlight(code, lang)
+}
+
+/// The sections of `source` between a `// drill: NAME` line and the next `// end drill` line, as (NAME, code).
+/// The code drills widget shows `crates/sim/src/drills.rs` this way: the code on the page is the code that runs.
+pub fn drill_sections(source: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(String, Vec<&str>)> = None;
+    for line in source.lines() {
+        if let Some(name) = line.trim().strip_prefix("// drill: ") {
+            current = Some((name.trim().to_owned(), Vec::new()));
+        } else if line.trim() == "// end drill" {
+            if let Some((name, lines)) = current.take() {
+                out.push((name, lines.join("\n")));
+            }
+        } else if let Some((_, lines)) = current.as_mut() {
+            lines.push(line);
+        }
+    }
+    out
 }
 
 /// Lower-case words joined by `-`: the id of a heading, as chapters link to it.

@@ -2,6 +2,7 @@
 //! book's routes, callouts become notes, tables get a scrolling wrapper, figures are inlined, code is
 //! highlighted, and `{{#sim}}` and checkpoint blocks become blocks of their own.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use pulldown_cmark::{
@@ -11,6 +12,7 @@ use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 use crate::checkpoint::{self, Checkpoint};
+use crate::glossary::TermLinker;
 use crate::{slugify, Block, ContentError, Heading};
 
 pub(crate) struct Context<'a> {
@@ -19,6 +21,7 @@ pub(crate) struct Context<'a> {
     pub slug: &'a str,
     pub simulations: &'a [&'a str],
     pub highlighter: &'a Highlighter,
+    pub terms: &'a TermLinker,
 }
 
 /// A link to another place in the book, checked once every chapter is known.
@@ -47,7 +50,7 @@ impl Highlighter {
     /// Code as HTML in which each token that matters gets one short class (`k` keyword, `s` string, `c` comment,
     /// `n` number or constant, `f` function, `t` type). Colours come from the stylesheet, so they follow the theme;
     /// keeping only these six classes keeps the book small (syntect's full scope spans are ten times larger).
-    fn highlight(&self, code: &str, lang: &str) -> String {
+    pub(crate) fn highlight(&self, code: &str, lang: &str) -> String {
         let token = match lang {
             "ini" | "conf" | "toml" | "text" => "",
             "bash" | "shell" | "sh" => "sh",
@@ -138,6 +141,10 @@ struct Renderer<'c> {
     pending: Vec<Event<'static>>,
     last_heading: String,
     tables: usize,
+    /// Glossary terms already linked in this chapter: only the first use of each is.
+    linked_terms: BTreeSet<String>,
+    /// Depth of links being rendered: text already inside a link is never linked again.
+    links_open: usize,
 }
 
 pub(crate) fn render_chapter(cx: &Context<'_>, source: &str) -> Result<Rendered, Vec<ContentError>> {
@@ -152,6 +159,8 @@ pub(crate) fn render_chapter(cx: &Context<'_>, source: &str) -> Result<Rendered,
         pending: Vec::new(),
         last_heading: String::new(),
         tables: 0,
+        linked_terms: BTreeSet::new(),
+        links_open: 0,
     };
     let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
         TextMergeWithOffset::new(Parser::new_ext(source, options()).into_offset_iter()).collect();
@@ -291,9 +300,13 @@ impl Renderer<'_> {
                 }
                 Event::Start(Tag::Link { dest_url, .. }) => {
                     let href = self.link(dest_url, range.start);
+                    self.links_open += 1;
                     self.push_html(format!("<a href=\"{}\">", html_escape(&href)));
                 }
-                Event::End(TagEnd::Link) => self.push_html("</a>".into()),
+                Event::End(TagEnd::Link) => {
+                    self.links_open = self.links_open.saturating_sub(1);
+                    self.push_html("</a>".into());
+                }
                 Event::Start(Tag::Image { .. }) => {
                     self.error(range.start, "a figure must be alone in its paragraph");
                     i = find_end(events, i) + 1;
@@ -301,6 +314,20 @@ impl Renderer<'_> {
                 }
                 Event::Text(text) if text.contains("{{#") => {
                     self.error(range.start, "a `{{#…}}` directive must be alone in its paragraph");
+                }
+                // The first use of a glossary term in the chapter's own text (not in checkpoints, whose answers
+                // start hidden) links to its entry.
+                Event::Text(text) if top && self.links_open == 0 => {
+                    match self.cx.terms.link(text, &mut self.linked_terms) {
+                        Some(html) => self.push_html(html),
+                        None => self.pending.push(Event::Text(text.clone().into_static())),
+                    }
+                }
+                Event::Code(code) if top && self.links_open == 0 => {
+                    match self.cx.terms.link_code(code, &mut self.linked_terms) {
+                        Some(html) => self.push_html(html),
+                        None => self.pending.push(Event::Code(code.clone().into_static())),
+                    }
                 }
                 other => self.pending.push(other.clone().into_static()),
             }

@@ -7,6 +7,7 @@
 pub mod availability;
 pub mod checker;
 pub mod crdt;
+pub mod drills;
 pub mod failover;
 pub mod ids;
 pub mod lag;
