@@ -177,7 +177,7 @@ test('chapter 8 walk: five answers to a recommendation, back, and start over', a
 test('chapter 9 decision tree: topology, conflicts and read path, to a recommendation', async () => {
   const { page, context, problems } = await openPage(browser);
   await page.goto(server.base + '#/interview-arsenal');
-  const walk = page.getByRole('figure', { name: 'The replication decision tree' });
+  const walk = page.getByRole('figure', { name: 'The replication decision tree', exact: true });
   await walk.waitFor();
   for (const label of ['Yes', 'Yes', 'Mutable rows']) await answer(walk, label);
   assert.equal(await focusedText(page), 'Question 4: What consistency do reads need?');
@@ -197,17 +197,17 @@ test('back to chapter 8 from chapter 9: the body is chapter 8 and its widgets ar
   const { page, context, problems, figure } = await openComparison();
   await figure.getByRole('group', { name: 'Databases' }).getByLabel('CockroachDB').check();
   await page.locator('.chapter-nav a.next').click();
-  await page.getByRole('figure', { name: 'The replication decision tree' }).waitFor();
+  await page.getByRole('figure', { name: 'The replication decision tree', exact: true }).waitFor();
   assert.equal(await page.locator('h1').textContent(), 'Interview Arsenal');
   await page.goBack();
   await page.getByRole('figure', { name: COMPARISON }).waitFor();
   assert.equal(await page.locator('h1').textContent(), 'Replication in Practice');
-  assert.equal(await page.getByRole('figure', { name: 'The replication decision tree' }).count(), 0);
+  assert.equal(await page.getByRole('figure', { name: 'The replication decision tree', exact: true }).count(), 0);
   assert.equal(await page.locator('.sim-slot').count(), await page.locator('.sim-slot[data-mounted]').count());
   assert.deepEqual(await columns(page.getByRole('figure', { name: COMPARISON })), ['Dimension', 'PostgreSQL', 'MySQL']);
   // And forward again: chapter 9's walk, fresh.
   await page.goForward();
-  await page.getByRole('figure', { name: 'The replication decision tree' }).waitFor();
+  await page.getByRole('figure', { name: 'The replication decision tree', exact: true }).waitFor();
   assert.equal(await page.getByRole('figure', { name: COMPARISON }).count(), 0);
   assert.deepEqual(problems, []);
   await context.close();
@@ -233,7 +233,7 @@ test('390×844: the comparison and the walks never scroll the page sideways, lig
     });
     assert.deepEqual(found, [], colorScheme);
     await page.goto(server.base + '#/interview-arsenal');
-    await page.getByRole('figure', { name: 'The replication decision tree' }).waitFor();
+    await page.getByRole('figure', { name: 'The replication decision tree', exact: true }).waitFor();
     assert.equal(await overflow(), 0);
     assert.deepEqual(problems, []);
     await context.close();
