@@ -24,7 +24,10 @@ enum Load {
 pub fn chapter_page(props: &ChapterProps) -> Html {
     let chapter = content::chapter(&props.slug);
     let progress = use_progress();
-    let load = use_state(|| chapter.and_then(content::cached_body).map_or(Load::Loading, Load::Ready));
+    // The body is kept with the slug it belongs to. Moving between chapters keeps this component (only its props
+    // change), so for one render the state still holds the previous chapter's body: it must not be shown, and
+    // must not count as "ready" (it once mounted the old chapter's simulations and left the new ones unmounted).
+    let load = use_state(|| (props.slug.clone(), initial_load(chapter)));
     {
         let load = load.clone();
         let progress = progress.clone();
@@ -34,23 +37,26 @@ pub fn chapter_page(props: &ChapterProps) -> Html {
             if let Some(chapter) = found {
                 progress.dispatch(ProgressAction::Visit(slug.clone()));
                 match content::cached_body(chapter) {
-                    Some(body) => load.set(Load::Ready(body)),
+                    Some(body) => load.set((slug.clone(), Load::Ready(body))),
                     None => {
-                        load.set(Load::Loading);
+                        load.set((slug.clone(), Load::Loading));
+                        let slug = slug.clone();
                         wasm_bindgen_futures::spawn_local(async move {
-                            load.set(match content::load_body(chapter).await {
+                            let loaded = match content::load_body(chapter).await {
                                 Ok(body) => Load::Ready(body),
                                 Err(message) => Load::Failed(message),
-                            });
+                            };
+                            load.set((slug, loaded));
                         });
                     }
                 }
             }
         });
     }
+    let current = if load.0 == props.slug { load.1.clone() } else { initial_load(chapter) };
     // Scroll once the body is in the page: to the section the address names, or to the top.
     {
-        let ready = matches!(*load, Load::Ready(_));
+        let ready = matches!(current, Load::Ready(_));
         use_effect_with((props.slug.clone(), props.section.clone(), ready), move |(_, section, ready)| {
             if *ready {
                 scroll_to(section.as_deref());
@@ -61,7 +67,7 @@ pub fn chapter_page(props: &ChapterProps) -> Html {
     let Some(chapter) = chapter else {
         return html! { <super::NotFoundPage /> };
     };
-    let body = match &*load {
+    let body = match &current {
         Load::Loading => html! { <p class="loading" role="status">{ "Loading the chapter…" }</p> },
         Load::Failed(message) => html! { <p class="notice" role="alert">{ message.clone() }</p> },
         Load::Ready(blocks) => html! {
@@ -83,6 +89,11 @@ pub fn chapter_page(props: &ChapterProps) -> Html {
             { chapter_nav(chapter) }
         </article>
     }
+}
+
+/// What a chapter shows before its effect runs: its body if this visit already fetched it, else "Loading".
+fn initial_load(chapter: Option<&Chapter>) -> Load {
+    chapter.and_then(content::cached_body).map_or(Load::Loading, Load::Ready)
 }
 
 fn chapter_nav(chapter: &Chapter) -> Html {

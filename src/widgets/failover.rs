@@ -19,6 +19,7 @@ use crate::player::{
     use_media_query, use_player, Choice, Narration, PlayerControls, PlayerSetup, SimFigure, Slider, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
+use crate::widgets::presets::{Preset, PresetState};
 
 const TITLE: &str = "Failover timeline";
 const HORIZON_MS: u64 = 60_000;
@@ -54,6 +55,16 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The default story, with the replication mode and detection timeout a preset names.
+    pub fn from_preset(preset: Option<&Preset>) -> Settings {
+        match preset.map(|p| p.state) {
+            Some(PresetState::Failover { synchronous, detection_timeout_s }) => {
+                Settings { sync: synchronous, detection_timeout_s, ..Settings::default() }
+            }
+            _ => Settings::default(),
+        }
+    }
+
     pub fn config(&self) -> Config {
         let mut c = Config { followers: (self.lags.len() as u8).clamp(2, FOLLOWERS_MAX), ..Config::default() };
         for (i, lag) in self.lags.iter().enumerate().take(usize::from(FOLLOWERS_MAX)) {
@@ -230,6 +241,8 @@ pub fn scene(model: &Failover, now: Time, narrow: bool) -> Scene {
 #[derive(Properties, PartialEq)]
 pub struct FailoverProps {
     pub chapter: &'static str,
+    #[prop_or_default]
+    pub preset: Option<&'static Preset>,
 }
 
 #[function_component(FailoverSim)]
@@ -241,7 +254,7 @@ pub fn failover_sim(props: &FailoverProps) -> Html {
             progress.dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "failover".into() })
         })
     };
-    let settings = use_state(Settings::default);
+    let settings = use_state(|| Settings::from_preset(props.preset));
     let narrow = use_media_query("(max-width: 600px)");
     let initial = (*settings).clone();
     let player = use_player(move |seed| initial.build(seed), SETUP, on_first_use);

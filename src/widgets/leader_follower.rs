@@ -18,6 +18,7 @@ use crate::player::{
     use_media_query, use_player, Choice, Narration, PlayerControls, PlayerSetup, SimFigure, Slider, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
+use crate::widgets::presets::{Preset, PresetState};
 
 const TITLE: &str = "Leader-follower replication";
 /// One write takes about a dozen milliseconds, so this figure runs its clock at 1/100 of real time.
@@ -44,6 +45,14 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The default, with the acknowledgement mode a preset names.
+    pub fn from_preset(preset: Option<&Preset>) -> Settings {
+        match preset.map(|p| p.state) {
+            Some(PresetState::LeaderFollower { durability }) => Settings { durability, ..Settings::default() },
+            _ => Settings::default(),
+        }
+    }
+
     pub fn config(&self) -> Config {
         let mut config = Config { durability: self.durability, ..Config::default() };
         let template = config.followers[0];
@@ -200,6 +209,8 @@ fn holders(addrs: &[Addr]) -> String {
 #[derive(Properties, PartialEq)]
 pub struct LeaderFollowerProps {
     pub chapter: &'static str,
+    #[prop_or_default]
+    pub preset: Option<&'static Preset>,
 }
 
 #[function_component(LeaderFollowerSim)]
@@ -212,7 +223,7 @@ pub fn leader_follower_sim(props: &LeaderFollowerProps) -> Html {
                 .dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "leader-follower".into() })
         })
     };
-    let settings = use_state(Settings::default);
+    let settings = use_state(|| Settings::from_preset(props.preset));
     let narrow = use_media_query("(max-width: 600px)");
     let initial = (*settings).clone();
     let player = use_player(move |seed| initial.build(seed), SETUP, on_first_use);

@@ -23,6 +23,7 @@ use crate::player::{
     use_media_query, use_player, Choice, Narration, PlayerControls, PlayerSetup, SimFigure, Slider, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
+use crate::widgets::presets::{Preset, PresetState};
 
 const TITLE: &str = "Multi-leader write conflict";
 /// Cross-continent messages take 150-240 ms; at a quarter of real time one crosses the figure in about a second.
@@ -147,6 +148,14 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The default, with the resolution a preset names.
+    pub fn from_preset(preset: Option<&Preset>) -> Settings {
+        match preset.map(|p| p.state) {
+            Some(PresetState::MultiLeader { strategy }) => Settings { strategy, ..Settings::default() },
+            _ => Settings::default(),
+        }
+    }
+
     pub fn leader_count(&self) -> usize {
         self.skews_ms.len().clamp(LEADERS_MIN, LEADERS_MAX)
     }
@@ -536,6 +545,8 @@ pub fn ot_panel(a_pos: usize, b_pos: usize, transformed: bool) -> (OtReplica, Ot
 #[derive(Properties, PartialEq)]
 pub struct MultiLeaderProps {
     pub chapter: &'static str,
+    #[prop_or_default]
+    pub preset: Option<&'static Preset>,
 }
 
 #[function_component(MultiLeaderSim)]
@@ -547,7 +558,7 @@ pub fn multi_leader_sim(props: &MultiLeaderProps) -> Html {
             progress.dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "multi-leader".into() })
         })
     };
-    let settings = use_state(Settings::default);
+    let settings = use_state(|| Settings::from_preset(props.preset));
     let narrow = use_media_query("(max-width: 600px)");
     let initial = (*settings).clone();
     let player = use_player(move |seed| initial.build(seed), SETUP, on_first_use.clone());

@@ -19,6 +19,7 @@ use yew::prelude::*;
 use crate::canvas::{Align, Caption, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone};
 use crate::player::{use_media_query, Choice, Narration, Slider, TableToggle};
 use crate::progress::{use_progress, ProgressAction};
+use crate::widgets::presets::{Preset as BookPreset, PresetState};
 
 const TITLE: &str = "Interactive quorum calculator";
 const N_MAX: u32 = 9;
@@ -38,6 +39,17 @@ pub struct Knobs {
 }
 
 impl Knobs {
+    /// The course's N=3, W=2, R=2, or the knobs a preset names (kept valid like any other setting).
+    pub fn from_preset(preset: Option<&BookPreset>) -> Knobs {
+        match preset.map(|p| p.state) {
+            Some(PresetState::Quorum { n, w, r }) => {
+                let n = n.clamp(1, N_MAX);
+                Knobs { n, w: w.clamp(1, n), r: r.clamp(1, n) }
+            }
+            _ => Knobs { n: 3, w: 2, r: 2 },
+        }
+    }
+
     /// Sets one knob and clamps the others, returning a sentence when something had to give way.
     pub fn with(self, which: char, value: i64) -> (Knobs, Option<String>) {
         let v = value.clamp(1, i64::from(N_MAX)) as u32;
@@ -218,12 +230,14 @@ fn curve_svg(points: &[(f64, f64)], t_max: f64) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct QuorumProps {
     pub chapter: &'static str,
+    #[prop_or_default]
+    pub preset: Option<&'static BookPreset>,
 }
 
 #[function_component(QuorumSim)]
 pub fn quorum_sim(props: &QuorumProps) -> Html {
     let progress = use_progress();
-    let knobs = use_state(|| Knobs { n: 3, w: 2, r: 2 });
+    let knobs = use_state(|| Knobs::from_preset(props.preset));
     let note = use_state(|| None::<String>);
     let preset = use_state(|| AttrValue::from("LNKD-SSD"));
     let rates = use_state(|| (10i64, 10i64, 10i64, 10i64));

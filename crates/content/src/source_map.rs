@@ -257,12 +257,7 @@ pub const ITEMS: &[Item] = &[
     sec("Replication Anti-Patterns", IP, "anti-patterns-that-cause-incidents"),
     table("Anti-patternWhy it seems reasonable", IP, "anti-patterns-that-cause-incidents"),
     worked("Capacity Planning: How Many Replicas?", IP, "capacity-planning-how-many-replicas"),
-    // Being built as `strategy-comparison`; until it is mounted, its home is the section it will live in.
-    Item {
-        source: "Replication Strategy Comparison",
-        kind: Kind::Simulation,
-        home: Home::At { chapter: IP, anchor: Some("comparing-the-five-side-by-side") },
-    },
+    sim("Replication Strategy Comparison", IP, "strategy-comparison"),
     checkpoint("Design question: You're migrating from a single-region", IP, "in-practice-multi-region-postgres"),
     // Chapter 9
     chapter("Chapter 9: Interview Arsenal", IA),
