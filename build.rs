@@ -23,4 +23,13 @@ fn main() {
     };
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("book.rs");
     std::fs::write(&out, content::to_rust(&book)).expect("OUT_DIR is writable");
+    // Flashcards and the learn path are checked against the book (chapters, headings) and compiled in.
+    let study = content::load_study(Path::new("chapters"), &book).unwrap_or_else(|errors| {
+        for e in &errors {
+            println!("cargo::error={e}");
+            eprintln!("  {e}");
+        }
+        std::process::exit(1);
+    });
+    std::fs::write(out.with_file_name("study.rs"), content::study_to_rust(&study)).expect("OUT_DIR is writable");
 }

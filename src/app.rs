@@ -7,13 +7,18 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::content::CHAPTERS;
-use crate::pages::{ChapterPage, HomePage, NotFoundPage};
+use crate::pages::{ChapterPage, HomePage, LearnPage, NotFoundPage, ReviewPage};
 use crate::progress::ProgressProvider;
 
 #[derive(Clone, Debug, PartialEq, Routable)]
 pub enum Route {
     #[at("/")]
     Home,
+    /// Study tools: flashcard review and the beginner path.
+    #[at("/review")]
+    Review,
+    #[at("/learn")]
+    Learn,
     #[at("/:slug")]
     Chapter { slug: String },
     /// A heading inside a chapter: the anchor links point here, so sections survive a reload.
@@ -27,6 +32,8 @@ pub enum Route {
 fn switch(route: Route) -> Html {
     match route {
         Route::Home => html! { <HomePage /> },
+        Route::Review => html! { <ReviewPage /> },
+        Route::Learn => html! { <LearnPage /> },
         Route::Chapter { slug } => html! { <ChapterPage {slug} section={None::<AttrValue>} /> },
         Route::Section { slug, section } => html! { <ChapterPage {slug} section={Some(AttrValue::from(section))} /> },
         Route::NotFound => html! { <NotFoundPage /> },
@@ -94,6 +101,16 @@ fn shell() -> Html {
                             }
                         }) }
                     </ol>
+                    <ul class="toc toc-study" aria-label="Study">
+                        { for [(Route::Learn, "Learn from zero"), (Route::Review, "Review flashcards")].into_iter().map(|(to, label)| {
+                            let here = route == to;
+                            html! {
+                                <li class={classes!(here.then_some("current"))}>
+                                    <Link<Route> {to}><span aria-current={here.then_some("page")}>{ label }</span></Link<Route>>
+                                </li>
+                            }
+                        }) }
+                    </ul>
                 </nav>
                 <main id="main" tabindex="-1">
                     <Switch<Route> render={switch} />

@@ -2,11 +2,15 @@
 
 mod chapter;
 mod home;
+mod learn;
 mod not_found;
+mod review;
 
 pub use chapter::ChapterPage;
 pub use home::HomePage;
+pub use learn::LearnPage;
 pub use not_found::NotFoundPage;
+pub use review::ReviewPage;
 
 /// Sets the document title: "Chapter title — Replication".
 pub(crate) fn set_title(title: Option<&str>) {

@@ -1,6 +1,7 @@
 //! One integration-test binary for the whole book (faster to link than one per file).
 
 mod content;
+mod study;
 mod tidy;
 
 use std::path::PathBuf;

@@ -7,6 +7,7 @@
 mod checkpoint;
 mod codegen;
 mod markdown;
+mod study;
 mod summary;
 
 use std::fmt;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 pub use checkpoint::{Checkpoint, CheckpointKind};
 pub use codegen::{chapter_file, chapter_json, to_rust, write_chapter_files};
+pub use study::{load_study, study_to_rust, Card, LearnPath, LearnProblem, LearnQuestion, LearnStep, SeeAlso, Study};
 
 /// The whole book, checked.
 #[derive(Clone, Debug, PartialEq)]
