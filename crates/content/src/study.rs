@@ -126,7 +126,7 @@ struct Section<'a> {
 
 /// Splits `lines` at headings that start with `marker` (`## ` or `### `). Returns the text before the first one
 /// and the sections. Header lines are the `key: value` lines directly under the heading.
-fn sections<'a>(lines: &[(usize, &'a str)], marker: &str) -> (Vec<(usize, &'a str)>, Vec<Section<'a>>) {
+fn split_sections<'a>(lines: &[(usize, &'a str)], marker: &str) -> (Vec<(usize, &'a str)>, Vec<Section<'a>>) {
     let mut before = Vec::new();
     let mut out: Vec<Section<'a>> = Vec::new();
     let mut in_fence = false;
@@ -310,7 +310,7 @@ pub fn parse_cards(file: &Path, text: &str, book: &Book) -> Result<Vec<Card>, Ve
     let mut checker = Checker { file: file.to_path_buf(), book, errors: Vec::new() };
     let text = strip_comments(text);
     let lines = numbered(&text);
-    let (_, sections) = sections(&lines, "## ");
+    let (_, sections) = split_sections(&lines, "## ");
     let mut ids = BTreeSet::new();
     let mut cards = Vec::new();
     for section in &sections {
@@ -353,9 +353,10 @@ pub fn parse_learn(file: &Path, text: &str, book: &Book) -> Result<LearnPath, Ve
     let mut checker = Checker { file: file.to_path_buf(), book, errors: Vec::new() };
     let text = strip_comments(text);
     let lines = numbered(&text);
-    let (before, sections) = sections(&lines, "## ");
+    let (before, sections) = split_sections(&lines, "## ");
     let intro: Vec<(usize, &str)> = before.into_iter().filter(|(_, l)| !l.starts_with("# ")).collect();
-    let mut path = LearnPath { intro_html: checker.markdown(&intro), ..LearnPath::default() };
+    let intro_html = if intro.iter().all(|(_, l)| l.trim().is_empty()) { String::new() } else { checker.markdown(&intro) };
+    let mut path = LearnPath { intro_html, ..LearnPath::default() };
     let mut ids = BTreeSet::new();
     for section in &sections {
         let Some((kind, id)) = section.heading.split_once(':').map(|(k, i)| (k.trim(), i.trim())) else {
@@ -392,7 +393,7 @@ pub fn parse_learn(file: &Path, text: &str, book: &Book) -> Result<LearnPath, Ve
             }
             "problem" => {
                 checker.fields_known(&section.fields, &["title", "level"]);
-                let (statement, steps) = sections(&section.body, "### ");
+                let (statement, steps) = split_sections(&section.body, "### ");
                 let statement_html = checker.markdown(&statement);
                 let mut problem = LearnProblem {
                     id: id.to_owned(),
