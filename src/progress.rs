@@ -95,14 +95,31 @@ pub struct ProgressState {
 
 pub enum ProgressAction {
     Visit(String),
-    Answer { chapter: String, checkpoint: String, grade: Grade },
-    TriedSimulation { chapter: String, name: String },
+    Answer {
+        chapter: String,
+        checkpoint: String,
+        grade: Grade,
+    },
+    TriedSimulation {
+        chapter: String,
+        name: String,
+    },
     /// A flashcard reviewed on `today` with SM-2 grade `grade` (0–5).
-    Review { card: String, grade: u8, today: Day },
+    Review {
+        card: String,
+        grade: u8,
+        today: Day,
+    },
     /// The reader revealed `revealed` parts of a learn-path item (only ever grows).
-    Learn { item: String, revealed: u32 },
+    Learn {
+        item: String,
+        revealed: u32,
+    },
     /// Forgets one chapter: whether it was read, its checkpoints, simulations, and the given flashcards.
-    ResetChapter { chapter: String, cards: Vec<String> },
+    ResetChapter {
+        chapter: String,
+        cards: Vec<String>,
+    },
     ResetAll,
     /// Replaces everything with an imported record (already validated).
     Import(Progress),
@@ -312,11 +329,11 @@ pub fn parse_import(text: &str) -> Result<Progress, String> {
         }
         None => return Err("That file is not a progress export: it has no schema version.".to_owned()),
         Some(1) => migrate_v1(text).map_err(|e| format!("That file's chapter progress is damaged: {e}."))?,
-        Some(2) => {
-            serde_json::from_str::<Envelope>(text).map_err(|e| format!("That file is damaged: {e}."))?.progress
-        }
+        Some(2) => serde_json::from_str::<Envelope>(text).map_err(|e| format!("That file is damaged: {e}."))?.progress,
         Some(v) => {
-            return Err(format!("That file was saved by a newer version of the book (schema {v}); it cannot be read here."))
+            return Err(format!(
+                "That file was saved by a newer version of the book (schema {v}); it cannot be read here."
+            ))
         }
     };
     if let Some((id, _)) = progress.cards.iter().find(|(_, c)| !c.is_valid()) {
@@ -454,8 +471,8 @@ mod tests {
         assert_eq!(c.simulations, ["single-node"]);
         assert!(p.cards.is_empty() && p.learn.is_empty());
         // The migrated record reads back as schema 2.
-        let saved = serde_json::to_string(&Envelope { format: None, version: 2, exported: None, progress: p.clone() })
-            .unwrap();
+        let saved =
+            serde_json::to_string(&Envelope { format: None, version: 2, exported: None, progress: p.clone() }).unwrap();
         assert!(saved.contains("\"version\":2"));
         assert_eq!(parse(Some(&saved)), ProgressState { progress: p, notice: None, unsaved: false });
         assert!(migrate_v1("[1, 2]").is_err());

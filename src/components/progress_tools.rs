@@ -42,7 +42,7 @@ pub fn progress_tools() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 if file.size() > progress::IMPORT_MAX_BYTES as f64 {
                     status.set(Some(Err(
-                        "That file is too large to be an export of your progress. Nothing was changed.".to_owned()
+                        "That file is too large to be an export of your progress. Nothing was changed.".to_owned(),
                     )));
                     return;
                 }

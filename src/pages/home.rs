@@ -106,7 +106,7 @@ pub fn home_page() -> Html {
 }
 
 fn stat(label: &str, done: usize, total: usize) -> Html {
-    let percent = if total == 0 { 0 } else { done * 100 / total };
+    let percent = (done * 100).checked_div(total).unwrap_or(0);
     html! {
         <div class="stat">
             <dt>{ label }</dt>

@@ -135,7 +135,7 @@ pub fn review_page() -> Html {
                     <p class="flashcard-meta">
                         { chapter.map(|c| format!("Chapter {} · {}", c.number, c.title)).unwrap_or_default() }
                         { format!(" — 1 of {} today", queue.len()) }
-                        { progress.progress.cards.get(card.id).is_none().then_some(" · new card") }
+                        { (!progress.progress.cards.contains_key(card.id)).then_some(" · new card") }
                     </p>
                     <div class={classes!("flashcard", flipped.then_some("flipped"))}>
                         <div class="flashcard-front">

@@ -112,9 +112,7 @@ pub fn learn_parts() -> u32 {
 
 pub fn learn_revealed(progress: &Progress) -> u32 {
     let questions = LEARN_QUESTIONS.iter().filter(|q| progress.learn.get(q.id).is_some_and(|n| *n > 0)).count();
-    let steps: u32 = LEARN_PROBLEMS
-        .iter()
-        .map(|p| progress.learn.get(p.id).copied().unwrap_or(0).min(p.steps.len() as u32))
-        .sum();
+    let steps: u32 =
+        LEARN_PROBLEMS.iter().map(|p| progress.learn.get(p.id).copied().unwrap_or(0).min(p.steps.len() as u32)).sum();
     questions as u32 + steps
 }

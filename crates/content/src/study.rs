@@ -94,7 +94,11 @@ pub fn load_study(dir: &Path, book: &Book) -> Result<Study, Vec<ContentError>> {
             Vec::new()
         }),
         Err(e) => {
-            errors.push(ContentError { file: cards_file, line: 0, message: format!("cannot read the flashcards: {e}") });
+            errors.push(ContentError {
+                file: cards_file,
+                line: 0,
+                message: format!("cannot read the flashcards: {e}"),
+            });
             Vec::new()
         }
     };
@@ -104,7 +108,11 @@ pub fn load_study(dir: &Path, book: &Book) -> Result<Study, Vec<ContentError>> {
             LearnPath::default()
         }),
         Err(e) => {
-            errors.push(ContentError { file: learn_file, line: 0, message: format!("cannot read the learn path: {e}") });
+            errors.push(ContentError {
+                file: learn_file,
+                line: 0,
+                message: format!("cannot read the learn path: {e}"),
+            });
             LearnPath::default()
         }
     };
@@ -114,6 +122,9 @@ pub fn load_study(dir: &Path, book: &Book) -> Result<Study, Vec<ContentError>> {
         Err(errors)
     }
 }
+
+/// A line of a study file with its line number.
+type Line<'a> = (usize, &'a str);
 
 /// A `##` (or `###`) section of a study file: its heading text, `key: value` header lines, and body.
 struct Section<'a> {
@@ -164,7 +175,7 @@ fn join(lines: &[(usize, &str)]) -> String {
 }
 
 /// Splits a body at its `???` line.
-fn split_reveal<'a, 'b>(body: &'b [(usize, &'a str)]) -> Option<(&'b [(usize, &'a str)], &'b [(usize, &'a str)])> {
+fn split_reveal<'a, 'b>(body: &'b [Line<'a>]) -> Option<(&'b [Line<'a>], &'b [Line<'a>])> {
     let at = body.iter().position(|(_, l)| l.trim() == "???")?;
     Some((&body[..at], &body[at + 1..]))
 }
@@ -355,7 +366,8 @@ pub fn parse_learn(file: &Path, text: &str, book: &Book) -> Result<LearnPath, Ve
     let lines = numbered(&text);
     let (before, sections) = split_sections(&lines, "## ");
     let intro: Vec<(usize, &str)> = before.into_iter().filter(|(_, l)| !l.starts_with("# ")).collect();
-    let intro_html = if intro.iter().all(|(_, l)| l.trim().is_empty()) { String::new() } else { checker.markdown(&intro) };
+    let intro_html =
+        if intro.iter().all(|(_, l)| l.trim().is_empty()) { String::new() } else { checker.markdown(&intro) };
     let mut path = LearnPath { intro_html, ..LearnPath::default() };
     let mut ids = BTreeSet::new();
     for section in &sections {
@@ -494,8 +506,10 @@ mod tests {
 
     #[test]
     fn a_card_has_an_id_a_chapter_a_front_and_a_back() {
-        let deck = cards("# Flashcards\n\n## why\nchapter: the-problem\n\nWhy *copy*?\n\n???\n\nSee [why](the-problem.md#why).\n")
-            .unwrap();
+        let deck = cards(
+            "# Flashcards\n\n## why\nchapter: the-problem\n\nWhy *copy*?\n\n???\n\nSee [why](the-problem.md#why).\n",
+        )
+        .unwrap();
         assert_eq!(deck.len(), 1);
         assert_eq!(deck[0].id, "why");
         assert_eq!(deck[0].chapter, "the-problem");
@@ -522,7 +536,10 @@ mod tests {
         let text = "# Learn\n\nIntro.\n\n## question: one\ntitle: One box\nsee: the-problem.md#why\n\nThink.\n\n???\n\nBecause.\n\n## problem: two\ntitle: Scale reads\nlevel: Easy\n\nStatement.\n\n### Spot the pattern\nsee: the-problem.md\n\nReads dominate.\n";
         let path = parse_learn(Path::new("learn.md"), text, &book()).unwrap();
         assert_eq!(path.intro_html, "<p>Intro.</p>\n");
-        assert_eq!(path.questions[0].see, [SeeAlso { href: "#/the-problem/why".into(), label: "Chapter 0 · Why".into() }]);
+        assert_eq!(
+            path.questions[0].see,
+            [SeeAlso { href: "#/the-problem/why".into(), label: "Chapter 0 · Why".into() }]
+        );
         assert_eq!(path.problems[0].steps[0].title, "Spot the pattern");
         assert_eq!(path.problems[0].steps[0].see[0].href, "#/the-problem");
         let bad = parse_learn(Path::new("learn.md"), "## question: q\ntitle: T\nsee: nope.md\n\nQ\n???\nA\n", &book());
