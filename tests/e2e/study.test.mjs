@@ -3,7 +3,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { serve, launch, openPage } from './harness.mjs';
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server, browser;
 before(async () => { server = await serve('/'); browser = await launch(); });
@@ -276,4 +279,27 @@ test('learn from zero: think first, reveal the reasoning, step through a problem
   assert.match(await page.locator('.stat', { hasText: 'Learn path' }).textContent(), /5 of \d+/);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+test('axe finds no violations on the review and learn pages, opened up, light and dark', async () => {
+  const found = [];
+  for (const colorScheme of ['light', 'dark']) {
+    const { page, context } = await openPage(browser, { colorScheme });
+    await page.goto(server.base + '#/review');
+    await page.locator('.review-region').focus();
+    await page.keyboard.press('Space');
+    await page.locator('.grade-buttons').waitFor();
+    await page.addScriptTag({ content: AXE });
+    const check = () => page.evaluate(async () => {
+      const r = await window.axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.length}× ${v.nodes[0]?.target?.join(' ')} — ${v.help}`);
+    });
+    for (const v of await check()) found.push(`${colorScheme} review: ${v}`);
+    await page.goto(server.base + '#/learn');
+    await page.locator('.learn-question').first().getByRole('button', { name: 'Reveal the reasoning' }).click();
+    await page.locator('.learn-problem').first().getByRole('button', { name: 'Show step 1' }).click();
+    for (const v of await check()) found.push(`${colorScheme} learn: ${v}`);
+    await context.close();
+  }
+  assert.deepEqual(found, []);
 });
