@@ -116,3 +116,41 @@ pub fn learn_revealed(progress: &Progress) -> u32 {
         LEARN_PROBLEMS.iter().map(|p| progress.learn.get(p.id).copied().unwrap_or(0).min(p.steps.len() as u32)).sum();
     questions as u32 + steps
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::Progress;
+
+    const DECK: [Card; 3] = [
+        Card { id: "a", chapter: "x", front_html: "", back_html: "" },
+        Card { id: "b", chapter: "x", front_html: "", back_html: "" },
+        Card { id: "c", chapter: "y", front_html: "", back_html: "" },
+    ];
+
+    #[test]
+    fn today_brings_due_cards_first_then_new_ones_and_says_when_the_next_is_due() {
+        let today: Day = "2026-12-04".parse().unwrap();
+        let mut p = Progress::default();
+        // b was first reviewed two days ago, so it was due yesterday; a was first reviewed today, due tomorrow.
+        p.cards.insert("b".into(), sm2::review(None, 4, Day(today.0 - 2)));
+        p.cards.insert("a".into(), sm2::review(None, 4, today));
+        let queue: Vec<&str> = session(DECK.iter(), &p, today).iter().map(|c| c.id).collect();
+        assert_eq!(queue, ["b", "c"]);
+        assert_eq!(counts(DECK.iter(), &p, today), DeckCounts { due: 1, new: 1, learned: 1, mastered: 0 });
+        assert_eq!(next_due(DECK.iter(), &p, today), Some(today.plus_days(1)));
+        // Filtered to chapter y: only the new card.
+        let y: Vec<&str> = session(DECK.iter().filter(|c| c.chapter == "y"), &p, today).iter().map(|c| c.id).collect();
+        assert_eq!(y, ["c"]);
+        assert_eq!(next_due(DECK.iter().filter(|c| c.chapter == "y"), &p, today), None);
+    }
+
+    #[test]
+    fn the_compiled_deck_covers_every_chapter() {
+        for chapter in crate::content::CHAPTERS {
+            assert!(cards_of(chapter.slug).count() >= 3, "{}", chapter.slug);
+        }
+        assert_eq!(LEARN_QUESTIONS.len(), 7);
+        assert_eq!(learn_parts() as usize, 7 + LEARN_PROBLEMS.iter().map(|p| p.steps.len()).sum::<usize>());
+    }
+}
