@@ -60,6 +60,8 @@ pub enum Grade {
 }
 
 /// The stored and exported form: the record with its schema version (and, in an export, what it is and when).
+/// The fields are spelled out rather than `#[serde(flatten)]`ed: flattening buffers through serde's generic
+/// content tree, which costs the first load kilobytes of code.
 #[derive(Serialize, Deserialize)]
 struct Envelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,8 +69,38 @@ struct Envelope {
     version: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     exported: Option<Day>,
-    #[serde(flatten)]
-    progress: Progress,
+    #[serde(default)]
+    chapters: BTreeMap<String, ChapterProgress>,
+    #[serde(default)]
+    cards: BTreeMap<String, CardState>,
+    #[serde(default)]
+    learn: BTreeMap<String, u32>,
+}
+
+impl Envelope {
+    fn new(progress: &Progress, format: Option<String>, exported: Option<Day>) -> Envelope {
+        let Progress { chapters, cards, learn } = progress.clone();
+        Envelope { format, version: SCHEMA_VERSION, exported, chapters, cards, learn }
+    }
+
+    fn progress(self) -> Progress {
+        Progress { chapters: self.chapters, cards: self.cards, learn: self.learn }
+    }
+}
+
+/// The outline of a record, for telling what it is before reading it: each part is kept as raw JSON text.
+#[derive(Deserialize)]
+struct Outline<'a> {
+    #[serde(default)]
+    format: Option<String>,
+    #[serde(default)]
+    version: Option<u64>,
+    #[serde(default, borrow)]
+    chapters: Option<&'a serde_json::value::RawValue>,
+    #[serde(default, borrow)]
+    cards: Option<&'a serde_json::value::RawValue>,
+    #[serde(default, borrow)]
+    learn: Option<&'a serde_json::value::RawValue>,
 }
 
 /// Schema 1: chapters only, no version field.
@@ -233,7 +265,7 @@ pub fn parse(saved: Option<&str>) -> ProgressState {
     let Some(text) = saved else { return ProgressState::default() };
     match serde_json::from_str::<Envelope>(text) {
         Ok(envelope) if envelope.version == SCHEMA_VERSION => {
-            let mut progress = envelope.progress;
+            let mut progress = envelope.progress();
             let before = progress.cards.len();
             progress.cards.retain(|_, c| c.is_valid());
             let notice = (progress.cards.len() != before).then(|| {
@@ -272,40 +304,32 @@ pub fn parse(saved: Option<&str>) -> ProgressState {
 /// Whatever entries of a damaged record still parse on their own.
 fn salvage(text: &str) -> Progress {
     let mut out = Progress::default();
-    let Ok(serde_json::Value::Object(fields)) = serde_json::from_str::<serde_json::Value>(text) else { return out };
-    let entries = |key: &str| match fields.get(key) {
-        Some(serde_json::Value::Object(map)) => map.clone(),
-        _ => serde_json::Map::new(),
-    };
-    for (slug, value) in entries("chapters") {
-        if let Ok(chapter) = serde_json::from_value::<ChapterProgress>(value) {
-            out.chapters.insert(slug, chapter);
-        }
-    }
-    for (id, value) in entries("cards") {
-        if let Ok(card) = serde_json::from_value::<CardState>(value) {
-            if card.is_valid() {
-                out.cards.insert(id, card);
-            }
-        }
-    }
-    for (id, value) in entries("learn") {
-        if let Ok(revealed) = serde_json::from_value::<u32>(value) {
-            out.learn.insert(id, revealed);
-        }
-    }
+    let Ok(outline) = serde_json::from_str::<Outline<'_>>(text) else { return out };
+    out.chapters = entries(outline.chapters, |_| true);
+    out.cards = entries(outline.cards, CardState::is_valid);
+    out.learn = entries(outline.learn, |_| true);
     out
+}
+
+/// The entries of a JSON object (given as raw text) that parse as `T` and pass `keep`; the rest are dropped.
+fn entries<T: serde::de::DeserializeOwned>(
+    raw: Option<&serde_json::value::RawValue>,
+    keep: impl Fn(&T) -> bool,
+) -> BTreeMap<String, T> {
+    let Some(raw) = raw else { return BTreeMap::new() };
+    let Ok(items) = serde_json::from_str::<BTreeMap<String, &serde_json::value::RawValue>>(raw.get()) else {
+        return BTreeMap::new();
+    };
+    items
+        .into_iter()
+        .filter_map(|(key, value)| serde_json::from_str::<T>(value.get()).ok().filter(&keep).map(|v| (key, v)))
+        .collect()
 }
 
 /// Progress as an export file's text.
 pub fn export(progress: &Progress, today: Day) -> String {
-    let envelope = Envelope {
-        format: Some(EXPORT_FORMAT.to_owned()),
-        version: SCHEMA_VERSION,
-        exported: Some(today),
-        progress: progress.clone(),
-    };
-    serde_json::to_string_pretty(&envelope).expect("progress is plain data")
+    let envelope = Envelope::new(progress, Some(EXPORT_FORMAT.to_owned()), Some(today));
+    serde_json::to_string(&envelope).expect("progress is plain data")
 }
 
 /// Reads an export file, strictly: anything unexpected is refused with a message, and nothing is changed.
@@ -313,23 +337,30 @@ pub fn parse_import(text: &str) -> Result<Progress, String> {
     if text.len() > IMPORT_MAX_BYTES {
         return Err("That file is too large to be an export of your progress.".to_owned());
     }
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|_| "That file is not a progress export: it is not valid JSON.".to_owned())?;
-    let Some(fields) = value.as_object() else {
-        return Err("That file is not a progress export: it holds no record.".to_owned());
-    };
-    if let Some(format) = fields.get("format") {
-        if format.as_str() != Some(EXPORT_FORMAT) {
-            return Err(format!("That file is not a progress export of this book (its format is {format})."));
+    let not_json = || "That file is not a progress export: it is not valid JSON.".to_owned();
+    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+        return Err(not_json());
+    }
+    let no_record = || "That file is not a progress export: it holds no record.".to_owned();
+    // A struct also deserializes from a JSON array; an export is always an object.
+    if !text.trim_start().starts_with('{') {
+        return Err(no_record());
+    }
+    let outline = serde_json::from_str::<Outline<'_>>(text).map_err(|_| no_record())?;
+    if let Some(format) = &outline.format {
+        if format != EXPORT_FORMAT {
+            return Err(format!("That file is not a progress export of this book (its format is {format:?})."));
         }
     }
-    let progress = match fields.get("version").and_then(serde_json::Value::as_u64) {
-        None if fields.contains_key("chapters") && !fields.contains_key("format") => {
+    let progress = match outline.version {
+        None if outline.chapters.is_some() && outline.format.is_none() => {
             migrate_v1(text).map_err(|e| format!("That file's chapter progress is damaged: {e}."))?
         }
         None => return Err("That file is not a progress export: it has no schema version.".to_owned()),
         Some(1) => migrate_v1(text).map_err(|e| format!("That file's chapter progress is damaged: {e}."))?,
-        Some(2) => serde_json::from_str::<Envelope>(text).map_err(|e| format!("That file is damaged: {e}."))?.progress,
+        Some(2) => {
+            serde_json::from_str::<Envelope>(text).map_err(|e| format!("That file is damaged: {e}."))?.progress()
+        }
         Some(v) => {
             return Err(format!(
                 "That file was saved by a newer version of the book (schema {v}); it cannot be read here."
@@ -400,8 +431,7 @@ fn load() -> ProgressState {
 }
 
 fn save(progress: &Progress) -> Result<(), String> {
-    let envelope = Envelope { format: None, version: SCHEMA_VERSION, exported: None, progress: progress.clone() };
-    let text = serde_json::to_string(&envelope).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string(&Envelope::new(progress, None, None)).map_err(|e| e.to_string())?;
     let storage =
         storage().ok_or("Progress cannot be saved in this browser; it will be kept until you close the page.")?;
     storage.set_item(STORAGE_KEY, &text).map_err(|_| {
@@ -471,8 +501,7 @@ mod tests {
         assert_eq!(c.simulations, ["single-node"]);
         assert!(p.cards.is_empty() && p.learn.is_empty());
         // The migrated record reads back as schema 2.
-        let saved =
-            serde_json::to_string(&Envelope { format: None, version: 2, exported: None, progress: p.clone() }).unwrap();
+        let saved = serde_json::to_string(&Envelope::new(&p, None, None)).unwrap();
         assert!(saved.contains("\"version\":2"));
         assert_eq!(parse(Some(&saved)), ProgressState { progress: p, notice: None, unsaved: false });
         assert!(migrate_v1("[1, 2]").is_err());
@@ -525,8 +554,8 @@ mod tests {
         p.apply(ProgressAction::Review { card: "c".into(), grade: 5, today: day("2026-12-04") });
         p.apply(ProgressAction::Learn { item: "global-reviews".into(), revealed: 3 });
         let file = export(&p, day("2026-12-04"));
-        assert!(file.contains("\"format\": \"replication-book-progress\""));
-        assert!(file.contains("\"exported\": \"2026-12-04\""));
+        assert!(file.contains("\"format\":\"replication-book-progress\""));
+        assert!(file.contains("\"exported\":\"2026-12-04\""));
         assert_eq!(parse_import(&file), Ok(p));
     }
 
