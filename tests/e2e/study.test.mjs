@@ -63,7 +63,9 @@ test('review: the keyboard flips and grades, and graded cards come back later', 
   assert.equal(states.length, total);
   assert.ok(states.every((c) => c.due === isoDay(1) && c.reviewed === isoDay(0)), JSON.stringify(states));
   await page.reload();
+  await page.getByLabel('Cards from').selectOption('the-problem');
   await page.locator('.review-done').waitFor();
+  assert.equal(await countOf(page, 'Learned'), total - 1, 'the schedule survives a reload');
   assert.deepEqual(problems, []);
   await context.close();
 });
