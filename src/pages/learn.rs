@@ -7,14 +7,32 @@ use yew_router::prelude::*;
 use crate::app::Route;
 use crate::content::CHAPTERS;
 use crate::progress::{use_progress, ProgressAction, ProgressNotice};
-use crate::study::{self, LearnProblem, LearnQuestion, SeeAlso, LEARN_INTRO_HTML, LEARN_PROBLEMS, LEARN_QUESTIONS};
+use crate::study::{self, LearnProblem, LearnQuestion, SeeAlso};
 
 #[function_component(LearnPage)]
 pub fn learn_page() -> Html {
     use_effect_with((), |_| super::set_title(Some("Learn replication from zero")));
     let progress = use_progress();
+    let body = study::use_body();
     let done = study::learn_revealed(&progress.progress);
     let total = study::learn_parts();
+    let path = match &body {
+        None => html! { <p class="loading" role="status">{ "Loading the learn path…" }</p> },
+        Some(Err(message)) => html! { <p class="notice" role="alert">{ message.clone() }</p> },
+        Some(Ok(body)) => {
+            let learn = &body.learn;
+            html! {
+                <>
+                    <div class="learn-intro">{ Html::from_html_unchecked(AttrValue::from(learn.intro_html.clone())) }</div>
+                    <p class="learn-progress" aria-live="polite">{ format!("You have worked through {done} of {total} parts of this path.") }</p>
+                    <h2 id="reason-it-out">{ "Reason it out" }</h2>
+                    { for learn.questions.iter().enumerate().map(|(i, q)| html! { <QuestionView number={i + 1} question={q.clone()} /> }) }
+                    <h2 id="guided-practice">{ "Guided practice" }</h2>
+                    { for learn.problems.iter().enumerate().map(|(i, p)| html! { <ProblemView number={i + 1} problem={p.clone()} /> }) }
+                </>
+            }
+        }
+    };
     html! {
         <article class="page chapter learn">
             <header class="chapter-header">
@@ -22,12 +40,7 @@ pub fn learn_page() -> Html {
                 <h1>{ "Learn replication from zero" }</h1>
             </header>
             <ProgressNotice />
-            <div class="learn-intro">{ Html::from_html_unchecked(AttrValue::from(LEARN_INTRO_HTML)) }</div>
-            <p class="learn-progress" aria-live="polite">{ format!("You have worked through {done} of {total} parts of this path.") }</p>
-            <h2 id="reason-it-out">{ "Reason it out" }</h2>
-            { for LEARN_QUESTIONS.iter().enumerate().map(|(i, q)| html! { <QuestionView number={i + 1} question={Question(q)} /> }) }
-            <h2 id="guided-practice">{ "Guided practice" }</h2>
-            { for LEARN_PROBLEMS.iter().enumerate().map(|(i, p)| html! { <ProblemView number={i + 1} problem={Problem(p)} /> }) }
+            { path }
             <nav class="chapter-nav" aria-label="Where to go next">
                 { CHAPTERS.first().map(|c| html! {
                     <Link<Route> to={Route::Chapter { slug: c.slug.to_owned() }} classes="next">
@@ -39,23 +52,6 @@ pub fn learn_page() -> Html {
     }
 }
 
-/// A compiled-in question, compared by identity (the data is static).
-#[derive(Clone, Copy)]
-pub struct Question(&'static LearnQuestion);
-impl PartialEq for Question {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.0, other.0)
-    }
-}
-
-#[derive(Clone, Copy)]
-pub struct Problem(&'static LearnProblem);
-impl PartialEq for Problem {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.0, other.0)
-    }
-}
-
 fn see_also(see: &[SeeAlso]) -> Html {
     if see.is_empty() {
         return html! {};
@@ -64,7 +60,7 @@ fn see_also(see: &[SeeAlso]) -> Html {
         <div class="see-also">
             <span class="see-also-label">{ "See it in the book:" }</span>
             <ul>
-                { for see.iter().map(|s| html! { <li><a href={s.href}>{ s.label }</a></li> }) }
+                { for see.iter().map(|s| html! { <li><a href={s.href.clone()}>{ s.label.clone() }</a></li> }) }
             </ul>
         </div>
     }
@@ -73,22 +69,22 @@ fn see_also(see: &[SeeAlso]) -> Html {
 #[derive(Properties, PartialEq)]
 struct QuestionProps {
     number: usize,
-    question: Question,
+    question: LearnQuestion,
 }
 
 #[function_component(QuestionView)]
 fn question_view(props: &QuestionProps) -> Html {
-    let q = props.question.0;
+    let q = &props.question;
     let progress = use_progress();
     let revealed = use_state(|| false);
-    let seen_before = progress.progress.learn.get(q.id).is_some_and(|n| *n > 0);
+    let seen_before = progress.progress.learn.get(&q.id).is_some_and(|n| *n > 0);
     let toggle = {
         let revealed = revealed.clone();
         let progress = progress.clone();
-        let id = q.id;
+        let id = q.id.clone();
         Callback::from(move |_| {
             if !*revealed {
-                progress.dispatch(ProgressAction::Learn { item: id.to_owned(), revealed: 1 });
+                progress.dispatch(ProgressAction::Learn { item: id.clone(), revealed: 1 });
             }
             revealed.set(!*revealed);
         })
@@ -102,7 +98,7 @@ fn question_view(props: &QuestionProps) -> Html {
                 { format!("{}. {}", props.number, q.title) }
                 { seen_before.then(|| html! { <span class="learn-status">{ " · worked through ✓" }</span> }) }
             </h3>
-            <div class="learn-prompt">{ Html::from_html_unchecked(AttrValue::from(q.prompt_html)) }</div>
+            <div class="learn-prompt">{ Html::from_html_unchecked(AttrValue::from(q.prompt_html.clone())) }</div>
             <div class="answer-input">
                 <label for={input_id.clone()}>{ "Your thinking (stays in this page; nothing is sent)" }</label>
                 <textarea id={input_id} rows="3" />
@@ -111,9 +107,9 @@ fn question_view(props: &QuestionProps) -> Html {
                 { if *revealed { "Hide the reasoning" } else { "Reveal the reasoning" } }
             </button>
             <div id={answer_id} class="learn-reasoning" hidden={!*revealed}>
-                { revealed.then(|| Html::from_html_unchecked(AttrValue::from(q.reasoning_html))) }
+                { revealed.then(|| Html::from_html_unchecked(AttrValue::from(q.reasoning_html.clone()))) }
             </div>
-            { see_also(q.see) }
+            { see_also(&q.see) }
         </section>
     }
 }
@@ -121,23 +117,23 @@ fn question_view(props: &QuestionProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct ProblemProps {
     number: usize,
-    problem: Problem,
+    problem: LearnProblem,
 }
 
 #[function_component(ProblemView)]
 fn problem_view(props: &ProblemProps) -> Html {
-    let p = props.problem.0;
+    let p = &props.problem;
     let progress = use_progress();
     let shown = use_state(|| 0usize);
     let total = p.steps.len();
-    let finished_before = progress.progress.learn.get(p.id).is_some_and(|n| *n as usize >= total);
+    let finished_before = progress.progress.learn.get(&p.id).is_some_and(|n| *n as usize >= total);
     let next = {
         let shown = shown.clone();
         let progress = progress.clone();
-        let id = p.id;
+        let id = p.id.clone();
         Callback::from(move |_| {
             let now = (*shown + 1).min(total);
-            progress.dispatch(ProgressAction::Learn { item: id.to_owned(), revealed: now as u32 });
+            progress.dispatch(ProgressAction::Learn { item: id.clone(), revealed: now as u32 });
             shown.set(now);
         })
     };
@@ -152,7 +148,7 @@ fn problem_view(props: &ProblemProps) -> Html {
                 { format!("Problem {} ({}). {}", props.number, p.level, p.title) }
                 { finished_before.then(|| html! { <span class="learn-status">{ " · worked through ✓" }</span> }) }
             </h3>
-            <div class="learn-prompt">{ Html::from_html_unchecked(AttrValue::from(p.statement_html)) }</div>
+            <div class="learn-prompt">{ Html::from_html_unchecked(AttrValue::from(p.statement_html.clone())) }</div>
             <ol class="learn-steps">
                 { for p.steps.iter().enumerate().take(*shown + 1).map(|(i, step)| {
                     let open = i < *shown;
@@ -160,8 +156,8 @@ fn problem_view(props: &ProblemProps) -> Html {
                         <li class={classes!("learn-step", open.then_some("open"))}>
                             <h4>{ format!("Step {} of {total}: {}", i + 1, step.title) }</h4>
                             if open {
-                                <div class="learn-step-body">{ Html::from_html_unchecked(AttrValue::from(step.html)) }</div>
-                                { see_also(step.see) }
+                                <div class="learn-step-body">{ Html::from_html_unchecked(AttrValue::from(step.html.clone())) }</div>
+                                { see_also(&step.see) }
                             } else {
                                 <p class="learn-think">{ "Answer it for yourself first, then show the step." }</p>
                                 <button type="button" class="reveal" onclick={next.clone()}>{ format!("Show step {}", i + 1) }</button>

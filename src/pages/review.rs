@@ -15,6 +15,8 @@ use crate::study::{self, Card, CARDS};
 pub fn review_page() -> Html {
     use_effect_with((), |_| super::set_title(Some("Review flashcards")));
     let progress = use_progress();
+    let body = study::use_body();
+    let ready = matches!(body, Some(Ok(_)));
     let filter = use_state(String::new);
     let flipped = use_state(|| false);
     let announcement = use_state(String::new);
@@ -70,7 +72,7 @@ pub fn review_page() -> Html {
         let flipped = flipped.clone();
         let announcement = announcement.clone();
         Callback::from(move |e: KeyboardEvent| {
-            if e.ctrl_key() || e.meta_key() || e.alt_key() || typing_in(&e) || current.is_none() {
+            if e.ctrl_key() || e.meta_key() || e.alt_key() || typing_in(&e) || current.is_none() || !ready {
                 return;
             }
             let answer = match e.key().as_str() {
@@ -111,8 +113,22 @@ pub fn review_page() -> Html {
         content::chapter(&filter).map_or_else(|| "this chapter".to_owned(), |c| format!("chapter {}", c.number))
     };
 
+    let text = |id: &str| match &body {
+        Some(Ok(b)) => b.card(id).cloned(),
+        _ => None,
+    };
     let card_view = match current {
+        Some(_) if body.is_none() => html! { <p class="loading" role="status">{ "Loading the flashcards…" }</p> },
+        Some(_) if matches!(body, Some(Err(_))) => {
+            let message = body.clone().and_then(Result::err).unwrap_or_default();
+            html! { <p class="notice" role="alert">{ message }</p> }
+        }
         Some(card) => {
+            let text = text(card.id).unwrap_or_else(|| study::CardText {
+                id: card.id.to_owned(),
+                front_html: "<p>This card is missing from the downloaded deck: reload the page.</p>".to_owned(),
+                back_html: String::new(),
+            });
             let chapter = content::chapter(card.chapter);
             let buttons = Answer::ALL.iter().enumerate().map(|(i, &answer)| {
                 let next = sm2::review(progress.progress.cards.get(card.id), answer.grade(), today);
@@ -140,12 +156,12 @@ pub fn review_page() -> Html {
                     <div class={classes!("flashcard", flipped.then_some("flipped"))}>
                         <div class="flashcard-front">
                             <h2 class="visually-hidden">{ "Question" }</h2>
-                            { Html::from_html_unchecked(AttrValue::from(card.front_html)) }
+                            { Html::from_html_unchecked(AttrValue::from(text.front_html.clone())) }
                         </div>
                         { flipped.then(|| html! {
                             <div class="flashcard-back">
                                 <h2 class="visually-hidden">{ "Answer" }</h2>
-                                { Html::from_html_unchecked(AttrValue::from(card.back_html)) }
+                                { Html::from_html_unchecked(AttrValue::from(text.back_html.clone())) }
                             </div>
                         }) }
                     </div>

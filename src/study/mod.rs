@@ -1,51 +1,123 @@
 //! Study tools beside the chapters: the flashcard deck and its spaced-repetition schedule (`sm2`), and the
-//! learn-from-zero path. The deck and the path are written in `chapters/study/`, checked against the chapters by
-//! `crates/content` at build time, and compiled in as the data below.
+//! learn-from-zero path. The deck and the path are written in `chapters/study/` and checked against the chapters
+//! by `crates/content` at build time. Their outline (card ids and chapters, learn items) is compiled in for the
+//! dashboard; their text is a JSON body beside the chapter bodies, fetched when the reader opens a study page, so
+//! it costs the first load nothing.
 
 pub mod sm2;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde::Deserialize;
+use yew::prelude::*;
 
 use crate::progress::Progress;
 use sm2::Day;
 
+/// A card as compiled in: enough for the dashboard and today's queue. Its text is in the fetched body.
 pub struct Card {
     pub id: &'static str,
     /// The slug of the chapter the card belongs to.
     pub chapter: &'static str,
-    pub front_html: &'static str,
-    pub back_html: &'static str,
-}
-
-pub struct SeeAlso {
-    /// A route in the book, `#/slug/heading`.
-    pub href: &'static str,
-    /// "Chapter 1 · Synchronous or asynchronous".
-    pub label: &'static str,
-}
-
-pub struct LearnQuestion {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub prompt_html: &'static str,
-    pub reasoning_html: &'static str,
-    pub see: &'static [SeeAlso],
-}
-
-pub struct LearnProblem {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub level: &'static str,
-    pub statement_html: &'static str,
-    pub steps: &'static [LearnStep],
-}
-
-pub struct LearnStep {
-    /// The question the step answers, shown before the step is revealed.
-    pub title: &'static str,
-    pub html: &'static str,
-    pub see: &'static [SeeAlso],
 }
 
 include!(concat!(env!("OUT_DIR"), "/study.rs"));
+
+/// The study body, fetched: every card's text and the learn path, as `crates/content` wrote them.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Body {
+    pub cards: Vec<CardText>,
+    pub learn: LearnPath,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct CardText {
+    pub id: String,
+    pub front_html: String,
+    pub back_html: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct LearnPath {
+    pub intro_html: String,
+    pub questions: Vec<LearnQuestion>,
+    pub problems: Vec<LearnProblem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct LearnQuestion {
+    pub id: String,
+    pub title: String,
+    pub prompt_html: String,
+    pub reasoning_html: String,
+    pub see: Vec<SeeAlso>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct LearnProblem {
+    pub id: String,
+    pub title: String,
+    pub level: String,
+    pub statement_html: String,
+    pub steps: Vec<LearnStep>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct LearnStep {
+    /// The question the step answers, shown before the step is revealed.
+    pub title: String,
+    pub html: String,
+    pub see: Vec<SeeAlso>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct SeeAlso {
+    /// A route in the book, `#/slug/heading`.
+    pub href: String,
+    /// "Chapter 1 · Synchronous or asynchronous".
+    pub label: String,
+}
+
+impl Body {
+    pub fn card(&self, id: &str) -> Option<&CardText> {
+        self.cards.iter().find(|c| c.id == id)
+    }
+}
+
+thread_local! {
+    static BODY: RefCell<Option<Rc<Body>>> = const { RefCell::new(None) };
+}
+
+/// Fetches the study body once per visit (relative to the page, so any subpath works), or says why it could not.
+pub async fn load_body() -> Result<Rc<Body>, String> {
+    if let Some(body) = BODY.with(|b| b.borrow().clone()) {
+        return Ok(body);
+    }
+    let text = crate::content::fetch_text(&format!("chapters/{STUDY_FILE}"))
+        .await
+        .map_err(|e| format!("The flashcards could not be loaded ({e}). Check your connection and reload the page."))?;
+    let body: Body = serde_json::from_str(&text)
+        .map_err(|_| "The flashcard file is damaged. Reload the page to fetch it again.".to_owned())?;
+    let body = Rc::new(body);
+    BODY.with(|b| *b.borrow_mut() = Some(body.clone()));
+    Ok(body)
+}
+
+/// The study body for a page: `None` while loading, then the body or why it failed.
+#[hook]
+pub fn use_body() -> Option<Result<Rc<Body>, String>> {
+    let state = use_state(|| BODY.with(|b| b.borrow().clone()).map(Ok));
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            if state.is_none() {
+                wasm_bindgen_futures::spawn_local(async move { state.set(Some(load_body().await)) });
+            }
+        });
+    }
+    (*state).clone()
+}
 
 pub fn cards_of(chapter: &str) -> impl Iterator<Item = &'static Card> + '_ {
     CARDS.iter().filter(move |c| c.chapter == chapter)
@@ -106,15 +178,11 @@ pub fn next_due<'a>(cards: impl Iterator<Item = &'a Card>, progress: &Progress, 
 
 /// Learn-path parts: each question has one (its reasoning), each problem one per step.
 pub fn learn_parts() -> u32 {
-    let steps: usize = LEARN_PROBLEMS.iter().map(|p| p.steps.len()).sum();
-    (LEARN_QUESTIONS.len() + steps) as u32
+    LEARN_ITEMS.iter().map(|(_, parts)| parts).sum()
 }
 
 pub fn learn_revealed(progress: &Progress) -> u32 {
-    let questions = LEARN_QUESTIONS.iter().filter(|q| progress.learn.get(q.id).is_some_and(|n| *n > 0)).count();
-    let steps: u32 =
-        LEARN_PROBLEMS.iter().map(|p| progress.learn.get(p.id).copied().unwrap_or(0).min(p.steps.len() as u32)).sum();
-    questions as u32 + steps
+    LEARN_ITEMS.iter().map(|(id, parts)| progress.learn.get(*id).copied().unwrap_or(0).min(*parts)).sum()
 }
 
 #[cfg(test)]
@@ -122,11 +190,8 @@ mod tests {
     use super::*;
     use crate::progress::Progress;
 
-    const DECK: [Card; 3] = [
-        Card { id: "a", chapter: "x", front_html: "", back_html: "" },
-        Card { id: "b", chapter: "x", front_html: "", back_html: "" },
-        Card { id: "c", chapter: "y", front_html: "", back_html: "" },
-    ];
+    const DECK: [Card; 3] =
+        [Card { id: "a", chapter: "x" }, Card { id: "b", chapter: "x" }, Card { id: "c", chapter: "y" }];
 
     #[test]
     fn today_brings_due_cards_first_then_new_ones_and_says_when_the_next_is_due() {
@@ -150,7 +215,9 @@ mod tests {
         for chapter in crate::content::CHAPTERS {
             assert!(cards_of(chapter.slug).count() >= 3, "{}", chapter.slug);
         }
-        assert_eq!(LEARN_QUESTIONS.len(), 7);
-        assert_eq!(learn_parts() as usize, 7 + LEARN_PROBLEMS.iter().map(|p| p.steps.len()).sum::<usize>());
+        // Seven questions of one part each, and two problems of several steps.
+        assert_eq!(LEARN_ITEMS.iter().filter(|(_, parts)| *parts == 1).count(), 7);
+        assert_eq!(LEARN_ITEMS.len(), 9);
+        assert_eq!(learn_parts(), LEARN_ITEMS.iter().map(|(_, parts)| parts).sum::<u32>());
     }
 }

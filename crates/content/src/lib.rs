@@ -15,7 +15,10 @@ use std::path::{Path, PathBuf};
 
 pub use checkpoint::{Checkpoint, CheckpointKind};
 pub use codegen::{chapter_file, chapter_json, to_rust, write_chapter_files};
-pub use study::{load_study, study_to_rust, Card, LearnPath, LearnProblem, LearnQuestion, LearnStep, SeeAlso, Study};
+pub use study::{
+    load_study, study_file, study_json, study_to_rust, write_study_file, Card, LearnPath, LearnProblem, LearnQuestion,
+    LearnStep, SeeAlso, Study,
+};
 
 /// The whole book, checked.
 #[derive(Clone, Debug, PartialEq)]

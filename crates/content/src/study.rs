@@ -29,13 +29,13 @@ use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 use crate::{Book, ContentError};
 
 /// The checked study material.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Study {
     pub cards: Vec<Card>,
     pub learn: LearnPath,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Card {
     pub id: String,
     /// The slug of the chapter the card belongs to.
@@ -44,14 +44,14 @@ pub struct Card {
     pub back_html: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default, serde::Serialize)]
 pub struct LearnPath {
     pub intro_html: String,
     pub questions: Vec<LearnQuestion>,
     pub problems: Vec<LearnProblem>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct LearnQuestion {
     pub id: String,
     pub title: String,
@@ -60,7 +60,7 @@ pub struct LearnQuestion {
     pub see: Vec<SeeAlso>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct LearnProblem {
     pub id: String,
     pub title: String,
@@ -69,7 +69,7 @@ pub struct LearnProblem {
     pub steps: Vec<LearnStep>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct LearnStep {
     pub title: String,
     pub html: String,
@@ -77,7 +77,7 @@ pub struct LearnStep {
 }
 
 /// A link to the chapter section that shows a step, with a label built from the chapter and heading.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SeeAlso {
     pub href: String,
     pub label: String,
@@ -435,47 +435,41 @@ pub fn parse_learn(file: &Path, text: &str, book: &Book) -> Result<LearnPath, Ve
     }
 }
 
-/// Rust source for the app's `study` data (`include!`d from `OUT_DIR/study.rs`), using the app's types.
+/// The study material as JSON: the body the app fetches when the reader opens the review or learn page.
+pub fn study_json(study: &Study) -> String {
+    serde_json::to_string(study).expect("study material is plain data")
+}
+
+/// The body's file name, `study-<FNV-1a 64 of the JSON>.json`, so it can be cached forever.
+pub fn study_file(study: &Study) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in study_json(study).bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("study-{hash:016x}.json")
+}
+
+/// Writes the study body into `dir` (beside the chapter bodies; run after `write_chapter_files`, which clears it).
+pub fn write_study_file(study: &Study, dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join(study_file(study)), study_json(study))
+}
+
+/// Rust source for what the app compiles in (`OUT_DIR/study.rs`): the body's file name, and the outline the home
+/// page's dashboard needs without fetching it — each card's id and chapter, each learn item's id and parts.
 pub fn study_to_rust(study: &Study) -> String {
-    let mut out = String::from("pub static CARDS: &[Card] = &[\n");
+    let mut out = format!("pub static STUDY_FILE: &str = {:?};\npub static CARDS: &[Card] = &[\n", study_file(study));
     for c in &study.cards {
-        let _ = writeln!(
-            out,
-            "Card {{ id: {:?}, chapter: {:?}, front_html: {:?}, back_html: {:?} }},",
-            c.id, c.chapter, c.front_html, c.back_html
-        );
+        let _ = writeln!(out, "Card {{ id: {:?}, chapter: {:?} }},", c.id, c.chapter);
     }
-    out.push_str("];\n");
-    let see = |see: &[SeeAlso]| -> String {
-        let items: Vec<String> =
-            see.iter().map(|s| format!("SeeAlso {{ href: {:?}, label: {:?} }}", s.href, s.label)).collect();
-        format!("&[{}]", items.join(", "))
-    };
-    let learn = &study.learn;
-    let _ = writeln!(out, "pub static LEARN_INTRO_HTML: &str = {:?};", learn.intro_html);
-    out.push_str("pub static LEARN_QUESTIONS: &[LearnQuestion] = &[\n");
-    for q in &learn.questions {
-        let _ = writeln!(
-            out,
-            "LearnQuestion {{ id: {:?}, title: {:?}, prompt_html: {:?}, reasoning_html: {:?}, see: {} }},",
-            q.id,
-            q.title,
-            q.prompt_html,
-            q.reasoning_html,
-            see(&q.see)
-        );
+    out.push_str("];\n/// Learn-path items: (id, parts) — a question has one part, a problem one per step.\n");
+    out.push_str("pub static LEARN_ITEMS: &[(&str, u32)] = &[");
+    for q in &study.learn.questions {
+        let _ = write!(out, "({:?}, 1), ", q.id);
     }
-    out.push_str("];\npub static LEARN_PROBLEMS: &[LearnProblem] = &[\n");
-    for p in &learn.problems {
-        let _ = write!(
-            out,
-            "LearnProblem {{ id: {:?}, title: {:?}, level: {:?}, statement_html: {:?}, steps: &[",
-            p.id, p.title, p.level, p.statement_html
-        );
-        for s in &p.steps {
-            let _ = write!(out, "LearnStep {{ title: {:?}, html: {:?}, see: {} }}, ", s.title, s.html, see(&s.see));
-        }
-        out.push_str("] },\n");
+    for p in &study.learn.problems {
+        let _ = write!(out, "({:?}, {}), ", p.id, p.steps.len());
     }
     out.push_str("];\n");
     out
