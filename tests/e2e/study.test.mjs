@@ -305,3 +305,24 @@ test('axe finds no violations on the review and learn pages, opened up, light an
   }
   assert.deepEqual(found, []);
 });
+
+test('what the simulations module and the book record, each in its own copy, both survive', async () => {
+  const { page, context, problems } = await openPage(browser);
+  await page.goto(server.base + '#/the-problem');
+  const figure = page.getByRole('figure', { name: 'Single node vs replicated system' });
+  await figure.getByRole('button', { name: 'Kill Primary' }).click();
+  // The book's copy of progress has not seen the simulation; its next change must not erase it.
+  const checkpoint = page.locator('.checkpoint', { hasText: 'Interview warm-up' });
+  await checkpoint.getByLabel(/Your answer/).fill('150K');
+  await checkpoint.getByRole('button', { name: 'Check my answer' }).click();
+  await checkpoint.getByText('✓ Right.').waitFor();
+  const chapter = (await stored(page)).chapters['the-problem'];
+  assert.deepEqual(chapter.simulations, ['single-node']);
+  assert.equal(chapter.checkpoints['the-problem-warmup-read-throughput'], 'Right');
+  await page.goto(server.base + '#/');
+  const card = page.locator('.chapter-card').first();
+  await card.waitFor();
+  assert.match(await card.textContent(), /1 of \d+ checkpoints answered · 1 of 1 simulations tried/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
