@@ -14,16 +14,16 @@ use crate::progress::ProgressProvider;
 pub enum Route {
     #[at("/")]
     Home,
-    /// Study tools: flashcard review and the beginner path.
-    #[at("/review")]
-    Review,
-    #[at("/learn")]
-    Learn,
     #[at("/:slug")]
     Chapter { slug: String },
     /// A heading inside a chapter: the anchor links point here, so sections survive a reload.
     #[at("/:slug/:section")]
     Section { slug: String, section: String },
+    /// Study tools: flashcard review and the beginner path. Static segments win over `/:slug`.
+    #[at("/review")]
+    Review,
+    #[at("/learn")]
+    Learn,
     #[not_found]
     #[at("/not-found")]
     NotFound,
@@ -31,9 +31,9 @@ pub enum Route {
 
 fn switch(route: Route) -> Html {
     match route {
-        Route::Home => html! { <HomePage /> },
         Route::Review => html! { <ReviewPage /> },
         Route::Learn => html! { <LearnPage /> },
+        Route::Home => html! { <HomePage /> },
         Route::Chapter { slug } => html! { <ChapterPage {slug} section={None::<AttrValue>} /> },
         Route::Section { slug, section } => html! { <ChapterPage {slug} section={Some(AttrValue::from(section))} /> },
         Route::NotFound => html! { <NotFoundPage /> },
