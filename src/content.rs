@@ -60,6 +60,15 @@ pub struct Checkpoint {
     pub kind: CheckpointKind,
     pub question_html: String,
     pub answer_html: String,
+    /// A simulation on the page that shows the answer, and the settings (control label, value) that do.
+    #[serde(default)]
+    pub show: Option<Show>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Show {
+    pub sim: String,
+    pub settings: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]

@@ -326,3 +326,30 @@ test('what the simulations module and the book record, each in its own copy, bot
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('"Show me" sets the simulation to the checkpoint\'s numbers and brings it into view', async () => {
+  const { page, context, problems } = await openPage(browser);
+  await page.goto(server.base + '#/leaderless');
+  const figure = page.getByRole('figure', { name: 'Interactive quorum calculator' });
+  await figure.waitFor();
+  const quorum = page.locator('.checkpoint', { hasText: 'what is the smallest R' });
+  await quorum.getByLabel(/Your answer/).fill('4');
+  await quorum.getByRole('button', { name: 'Check my answer' }).click();
+  await quorum.getByText('✓ Right.').waitFor();
+  await quorum.getByRole('button', { name: 'Show me in the simulation' }).click();
+  await quorum.getByText(/The simulation is set: N \(replicas\): 5, W \(write quorum\): 2, R \(read quorum\): 4/).waitFor();
+  assert.match(await figure.locator('[role=status]').textContent(), /N=5, W=2, R=4/);
+  assert.equal(await figure.evaluate((f) => f === document.activeElement), true, 'the simulation has focus');
+
+  await page.goto(server.base + '#/replication-lag');
+  const lag = page.getByRole('figure', { name: /lag anomalies/i });
+  await lag.waitFor();
+  const anomaly = page.locator('.checkpoint', { hasText: 'Name the anomaly' });
+  await anomaly.getByLabel('Monotonic reads violation').check();
+  await anomaly.getByRole('button', { name: 'Check my answer' }).click();
+  await anomaly.getByRole('button', { name: 'Show me in the simulation' }).click();
+  await anomaly.getByText(/The simulation is set: Anomaly: monotonic-reads/).waitFor();
+  assert.equal(await lag.getByLabel('Anomaly').inputValue(), 'monotonic-reads');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

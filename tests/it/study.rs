@@ -36,3 +36,29 @@ fn the_deck_and_the_learn_path_build_against_the_book() {
         assert!(step.see.iter().all(|s| s.href.starts_with("#/")));
     }
 }
+
+#[test]
+fn show_me_must_name_a_simulation_of_its_own_chapter() {
+    let dir = std::env::temp_dir().join(format!("book-test-show-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("SUMMARY.md"), "- [One](one.md) — first\n").unwrap();
+    let chapter = |show: &str| {
+        format!("# One\n\n```checkpoint\nid: q\nshow: {show}\n---\nQ?\n===\nA.\n```\n\n{{{{#sim single-node}}}}\n\n## Key points\n\n- A point.\n")
+    };
+    std::fs::write(dir.join("one.md"), chapter("single-node; Replicas = 2")).unwrap();
+    let ok = load_book(&dir, &["single-node", "quorum"]);
+    std::fs::write(dir.join("one.md"), chapter("quorum; N (replicas) = 5")).unwrap();
+    let elsewhere = load_book(&dir, &["single-node", "quorum"]);
+    std::fs::remove_dir_all(&dir).ok();
+    let show = ok.expect("a simulation of the same chapter is fine").chapters[0]
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            content::Block::Checkpoint(c) => c.show.clone(),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(show.settings, [("Replicas".to_owned(), "2".to_owned())]);
+    let errors = elsewhere.unwrap_err();
+    assert!(errors[0].message.contains("does not mount"), "{}", errors[0]);
+}

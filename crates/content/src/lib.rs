@@ -13,7 +13,7 @@ mod summary;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use checkpoint::{Checkpoint, CheckpointKind};
+pub use checkpoint::{Checkpoint, CheckpointKind, Show};
 pub use codegen::{chapter_file, chapter_json, to_rust, write_chapter_files};
 pub use study::{
     load_study, study_file, study_json, study_to_rust, write_study_file, Card, LearnPath, LearnProblem, LearnQuestion,
@@ -134,6 +134,19 @@ pub fn load_book(dir: &Path, simulations: &[&str]) -> Result<Book, Vec<ContentEr
     for (chapter, _, file) in &chapters {
         for block in &chapter.blocks {
             if let Block::Checkpoint(c) = block {
+                // "Show me" drives a simulation on the same page.
+                if let Some(show) = &c.show {
+                    if !chapter.blocks.iter().any(|b| matches!(b, Block::Sim(name) if *name == show.sim)) {
+                        errors.push(ContentError {
+                            file: file.clone(),
+                            line: 1,
+                            message: format!(
+                                "checkpoint {:?} shows simulation {:?}, which this chapter does not mount",
+                                c.id, show.sim
+                            ),
+                        });
+                    }
+                }
                 if let Some(other) = ids.insert(c.id.clone(), chapter.slug.clone()) {
                     errors.push(ContentError {
                         file: file.clone(),
