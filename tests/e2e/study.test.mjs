@@ -77,7 +77,9 @@ test('review: a card due yesterday is due today, and Easy pushes it days ahead',
     version: 2,
     cards: { 'outage-budget': { repetitions: 1, interval_days: 1, ease: 2.5, due: yesterday, reviewed: before } },
   })), [KEY, isoDay(-1), isoDay(-2)]);
+  // A hash change alone would keep the page (and the progress it loaded): reload to read the stored record.
   await page.goto(server.base + '#/review');
+  await page.reload();
   await page.getByLabel('Cards from').selectOption('the-problem');
   assert.equal(await countOf(page, 'Due'), 1);
   assert.match(await page.locator('.flashcard-front').textContent(), /99\.99%/, 'the due card comes first');
