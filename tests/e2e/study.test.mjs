@@ -355,3 +355,30 @@ test('"Show me" sets the simulation to the checkpoint\'s numbers and brings it i
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('every "Show me" in the book finds the controls it names', async () => {
+  const summary = fs.readFileSync(new URL('../../chapters/SUMMARY.md', import.meta.url), 'utf8');
+  const slugs = [...summary.matchAll(/^- \[[^\]]+\]\(([a-z0-9-]+)\.md\)/gm)].map((m) => m[1]);
+  const { page, context, problems } = await openPage(browser);
+  let found = 0;
+  for (const slug of slugs) {
+    await page.goto(server.base + `#/${slug}`);
+    await page.locator('.chapter-nav').waitFor();
+    await page.waitForFunction(() => !document.querySelector('.sim-slot:empty'));
+    // Open every model answer: "Show me" sits beside it.
+    // ("Just show me" leaves once clicked; "Reveal the model answer" stays.)
+    const justShow = page.getByRole('button', { name: 'Just show me' });
+    while (await justShow.count() > 0) await justShow.first().click();
+    for (const button of await page.getByRole('button', { name: 'Reveal the model answer' }).all()) await button.click();
+    for (const show of await page.getByRole('button', { name: 'Show me in the simulation' }).all()) {
+      await show.click();
+      const checkpoint = page.locator('.checkpoint', { has: show });
+      await checkpoint.locator('.show-me .verdict').waitFor();
+      assert.match(await checkpoint.locator('.show-me .verdict').textContent(), /^The simulation is set: /, slug);
+      found += 1;
+    }
+  }
+  assert.ok(found >= 2, `${found} checkpoints have a "Show me"`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
