@@ -33,4 +33,13 @@ fn main() {
     }
     code.push_str("];\n");
     std::fs::write(out.with_file_name("drills.rs"), code).expect("OUT_DIR is writable");
+    // Flashcards and the learn path are checked against the book (chapters, headings) and compiled in.
+    let study = content::load_study(Path::new("chapters"), &book).unwrap_or_else(|errors| {
+        for e in &errors {
+            println!("cargo::error={e}");
+            eprintln!("  {e}");
+        }
+        std::process::exit(1);
+    });
+    std::fs::write(out.with_file_name("study.rs"), content::study_to_rust(&study)).expect("OUT_DIR is writable");
 }

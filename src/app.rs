@@ -7,7 +7,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::content::CHAPTERS;
-use crate::pages::{ChapterPage, GlossaryPage, HomePage, NotFoundPage};
+use crate::pages::{ChapterPage, GlossaryPage, HomePage, LearnPage, NotFoundPage, ReviewPage};
 use crate::progress::ProgressProvider;
 
 #[derive(Clone, Debug, PartialEq, Routable)]
@@ -24,6 +24,11 @@ pub enum Route {
     /// A heading inside a chapter: the anchor links point here, so sections survive a reload.
     #[at("/:slug/:section")]
     Section { slug: String, section: String },
+    /// Study tools: flashcard review and the beginner path. Static segments win over `/:slug`.
+    #[at("/review")]
+    Review,
+    #[at("/learn")]
+    Learn,
     #[not_found]
     #[at("/not-found")]
     NotFound,
@@ -31,6 +36,8 @@ pub enum Route {
 
 fn switch(route: Route) -> Html {
     match route {
+        Route::Review => html! { <ReviewPage /> },
+        Route::Learn => html! { <LearnPage /> },
         Route::Home => html! { <HomePage /> },
         Route::Chapter { slug } => html! { <ChapterPage {slug} section={None::<AttrValue>} /> },
         Route::Section { slug, section } => html! { <ChapterPage {slug} section={Some(AttrValue::from(section))} /> },
@@ -101,11 +108,17 @@ fn shell() -> Html {
                             }
                         }) }
                     </ol>
-                    <p class="toc-extra">
-                        <Link<Route> to={Route::Glossary}>
-                            <span aria-current={matches!(route, Route::Glossary | Route::GlossaryTerm { .. }).then_some("page")}>{ "Glossary" }</span>
-                        </Link<Route>>
-                    </p>
+                    <ul class="toc toc-study" aria-label="Study">
+                        { for [(Route::Learn, "Learn from zero"), (Route::Review, "Review flashcards"), (Route::Glossary, "Glossary")].into_iter().map(|(to, label)| {
+                            // A term's entry is still the glossary page.
+                            let here = route == to || (to == Route::Glossary && matches!(route, Route::GlossaryTerm { .. }));
+                            html! {
+                                <li class={classes!(here.then_some("current"))}>
+                                    <Link<Route> {to}><span aria-current={here.then_some("page")}>{ label }</span></Link<Route>>
+                                </li>
+                            }
+                        }) }
+                    </ul>
                 </nav>
                 <main id="main" tabindex="-1">
                     <Switch<Route> render={switch} />

@@ -60,6 +60,15 @@ pub struct Checkpoint {
     pub kind: CheckpointKind,
     pub question_html: String,
     pub answer_html: String,
+    /// A simulation on the page that shows the answer, and the settings (control label, value) that do.
+    #[serde(default)]
+    pub show: Option<Show>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Show {
+    pub sim: String,
+    pub settings: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -96,7 +105,7 @@ pub async fn load_body(chapter: &'static Chapter) -> Result<Body, String> {
     Ok(body)
 }
 
-async fn fetch_text(url: &str) -> Result<String, String> {
+pub(crate) async fn fetch_text(url: &str) -> Result<String, String> {
     let window = web_sys::window().ok_or("no window")?;
     let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|_| "network error".to_owned())?;
     let response: web_sys::Response = response.dyn_into().map_err(|_| "unexpected response".to_owned())?;

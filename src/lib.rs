@@ -12,4 +12,5 @@ pub mod pages;
 pub mod player;
 pub mod progress;
 pub mod sim_slots;
+pub mod study;
 pub mod widgets;

@@ -1,10 +1,13 @@
 //! A checkpoint: the reader commits to an answer, then reveals the model answer. Numeric and choice answers are
 //! checked exactly; free answers are graded by the reader against the model answer.
 
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use crate::content::{Checkpoint, CheckpointKind};
+use crate::content::{Checkpoint, CheckpointKind, Show};
 use crate::progress::{use_progress, Grade, ProgressAction};
 
 #[derive(Properties, PartialEq)]
@@ -99,6 +102,17 @@ pub fn checkpoint_view(props: &CheckpointProps) -> Html {
         Callback::from(move |_| revealed.set(true))
     };
 
+    let shown = use_state(|| None::<Result<String, String>>);
+    let show_me = c.show.clone().map(|show| {
+        let shown = shown.clone();
+        let show = Rc::new(show);
+        Callback::from(move |_| {
+            let shown = shown.clone();
+            let done = Callback::from(move |result| shown.set(Some(result)));
+            show_in_simulation(show.clone(), 0, done);
+        })
+    });
+
     let answer_form = match &c.kind {
         CheckpointKind::Numeric { unit, .. } => html! {
             <div class="answer-input">
@@ -180,9 +194,69 @@ pub fn checkpoint_view(props: &CheckpointProps) -> Html {
                 <div class="model-answer">
                     <h4>{ "Model answer" }</h4>
                     { Html::from_html_unchecked(AttrValue::from(c.answer_html.clone())) }
+                    { show_me.clone().map(|onclick| html! {
+                        <div class="show-me">
+                            <button type="button" {onclick}>{ "Show me in the simulation" }</button>
+                            <p aria-live="polite">
+                                { match &*shown {
+                                    Some(Ok(message)) => html! { <span class="verdict right">{ message.clone() }</span> },
+                                    Some(Err(message)) => html! { <span class="verdict hint">{ message.clone() }</span> },
+                                    None => html! {},
+                                } }
+                            </p>
+                        </div>
+                    }) }
                 </div>
             }) }
             { grade_buttons }
         </section>
     }
+}
+
+/// How long to wait between two settings, so the simulation re-renders (a new N changes the range of W and R)
+/// before the next one is applied.
+const SHOW_STEP_MS: u32 = 60;
+
+/// Sets the simulation on this page the way `show` says — each setting through the control with that label, as
+/// if the reader had moved it — one setting per step, then brings the simulation into view and focuses it.
+/// Reports what it did, or why it could not.
+fn show_in_simulation(show: Rc<Show>, next: usize, done: Callback<Result<String, String>>) {
+    let document = crate::app::gloo_utils_document();
+    let figure = document.query_selector(&format!(".sim-slot[data-sim=\"{}\"] figure", show.sim)).ok().flatten();
+    let Some(figure) = figure else {
+        done.emit(Err("The simulation is still loading; try again in a moment.".to_owned()));
+        return;
+    };
+    let Some((label, value)) = show.settings.get(next) else {
+        if let Ok(figure) = figure.dyn_into::<HtmlElement>() {
+            figure.scroll_into_view();
+            let _ = figure.focus();
+        }
+        let what: Vec<String> = show.settings.iter().map(|(l, v)| format!("{l}: {v}")).collect();
+        done.emit(Ok(format!("The simulation is set: {}.", what.join(", "))));
+        return;
+    };
+    let labels = figure.get_elements_by_tag_name("label");
+    let control = (0..labels.length())
+        .filter_map(|i| labels.item(i))
+        .find(|l| l.text_content().is_some_and(|t| t.trim() == label))
+        .and_then(|l| l.get_attribute("for"))
+        .and_then(|id| document.get_element_by_id(&id));
+    let Some(control) = control else {
+        done.emit(Err(format!("The simulation has no control labelled {label:?}.")));
+        return;
+    };
+    if let Some(input) = control.dyn_ref::<HtmlInputElement>() {
+        input.set_value(value);
+    } else if let Some(select) = control.dyn_ref::<HtmlSelectElement>() {
+        select.set_value(value);
+    }
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    for kind in ["input", "change"] {
+        if let Ok(event) = web_sys::Event::new_with_event_init_dict(kind, &init) {
+            let _ = control.dispatch_event(&event);
+        }
+    }
+    gloo_timers::callback::Timeout::new(SHOW_STEP_MS, move || show_in_simulation(show, next + 1, done)).forget();
 }

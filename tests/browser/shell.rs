@@ -23,7 +23,7 @@ async fn home_lists_every_chapter_with_its_progress() {
     assert!(cards[0].text_content().unwrap().contains("The Problem"));
     assert!(text_of(&root, ".progress-summary").contains("0 of 11"));
     assert_eq!(document().title(), "Replication — an interactive course");
-    assert_eq!(query_all(&root, "nav#toc li").len(), 11);
+    assert_eq!(query_all(&root, "nav#toc ol > li").len(), 11);
 }
 
 #[wasm_bindgen_test]

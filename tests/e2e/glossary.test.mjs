@@ -57,7 +57,7 @@ test('a glossary deep link survives a reload; see-also moves the highlight', asy
   await page.locator('#glossary-hinted-handoff.target').waitFor();
   assert.equal(await page.locator('.glossary-entry.target').count(), 1);
   // The sidebar names the page.
-  assert.equal(await page.locator('#toc .toc-extra [aria-current=page]').textContent(), 'Glossary');
+  assert.equal(await page.locator('#toc .toc-study [aria-current=page]').textContent(), 'Glossary');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -4,6 +4,7 @@ mod code_drills;
 mod content;
 mod glossary;
 mod source_map;
+mod study;
 mod tidy;
 
 use std::path::PathBuf;

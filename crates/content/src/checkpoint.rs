@@ -13,6 +13,9 @@
 //! The model answer, in Markdown.
 //! ```
 //! ````
+//!
+//! An optional `show: SIM; Label = value; …` line names a simulation of the same chapter and the settings (by
+//! their labels) that show the answer; the reader gets a "Show me" button that applies them.
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Checkpoint {
@@ -21,6 +24,17 @@ pub struct Checkpoint {
     pub kind: CheckpointKind,
     pub question_html: String,
     pub answer_html: String,
+    /// The simulation that shows the answer, and how to set it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub show: Option<Show>,
+}
+
+/// `show: quorum; N (replicas) = 5; W (write quorum) = 2`: a simulation and its settings, applied in order.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Show {
+    pub sim: String,
+    /// (control label, value) pairs.
+    pub settings: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -40,6 +54,7 @@ pub(crate) struct Parsed<'a> {
     pub kind: CheckpointKind,
     pub question: &'a str,
     pub answer: &'a str,
+    pub show: Option<Show>,
 }
 
 /// Parses the text of a ```checkpoint block. Errors are messages; the caller adds the location.
@@ -50,7 +65,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed<'_>, String> {
     for line in header.lines().filter(|l| !l.trim().is_empty()) {
         let (key, value) = line.split_once(':').ok_or_else(|| format!("expected `key: value`, found {line:?}"))?;
         let key = key.trim();
-        if !["id", "title", "kind", "answer", "unit", "tolerance", "options"].contains(&key) {
+        if !["id", "title", "kind", "answer", "unit", "tolerance", "options", "show"].contains(&key) {
             return Err(format!("unknown checkpoint field {key:?}"));
         }
         fields.insert(key, value.trim());
@@ -93,7 +108,25 @@ pub(crate) fn parse(text: &str) -> Result<Parsed<'_>, String> {
     if question.trim().is_empty() || answer.trim().is_empty() {
         return Err("a checkpoint needs both a question and an answer".into());
     }
-    Ok(Parsed { id, title, kind, question, answer })
+    let show = fields.get("show").map(|text| parse_show(text)).transpose()?;
+    Ok(Parsed { id, title, kind, question, answer, show })
+}
+
+/// `SIM; Label = value; …`
+fn parse_show(text: &str) -> Result<Show, String> {
+    let mut parts = text.split(';').map(str::trim);
+    let sim = parts.next().unwrap_or("").to_owned();
+    if sim.is_empty() {
+        return Err("`show:` needs a simulation name".into());
+    }
+    let settings = parts
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((label, value)) if !label.trim().is_empty() => Ok((label.trim().to_owned(), value.trim().to_owned())),
+            _ => Err(format!("`show:` settings are `Label = value`, found {p:?}")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Show { sim, settings })
 }
 
 /// Splits at the first line that is exactly `marker`.
@@ -128,6 +161,15 @@ mod tests {
         assert_eq!(ok.kind, CheckpointKind::Choice { options: vec!["a".into(), "b".into()], answer: 1 });
         let err = parse("id: q\nkind: choice\noptions: a | b\nanswer: c\n---\nQ\n===\nA\n").err().unwrap();
         assert!(err.contains("not one of the options"));
+    }
+
+    #[test]
+    fn show_names_a_simulation_and_its_settings() {
+        let p = parse("id: q\nshow: quorum; N (replicas) = 5; W (write quorum)=2\n---\nQ\n===\nA\n").unwrap();
+        let expected =
+            vec![("N (replicas)".to_owned(), "5".to_owned()), ("W (write quorum)".to_owned(), "2".to_owned())];
+        assert_eq!(p.show, Some(Show { sim: "quorum".into(), settings: expected }));
+        assert!(parse("id: q\nshow: quorum; N\n---\nQ\n===\nA\n").err().unwrap().contains("Label = value"));
     }
 
     #[test]

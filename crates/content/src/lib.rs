@@ -9,16 +9,21 @@ mod codegen;
 mod glossary;
 mod markdown;
 pub mod source_map;
+mod study;
 mod summary;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use checkpoint::{Checkpoint, CheckpointKind};
+pub use checkpoint::{Checkpoint, CheckpointKind, Show};
 pub use codegen::{
     chapter_file, chapter_json, glossary_file, glossary_json, glossary_rust, to_rust, write_chapter_files,
 };
 pub use glossary::{GlossaryEntry, Taught};
+pub use study::{
+    load_study, study_file, study_json, study_to_rust, write_study_file, Card, LearnPath, LearnProblem, LearnQuestion,
+    LearnStep, SeeAlso, Study,
+};
 
 /// The glossary's file name in the chapters folder. Optional: a book without one links no terms.
 pub const GLOSSARY: &str = "glossary.md";
@@ -175,6 +180,19 @@ pub fn load_book(dir: &Path, simulations: &[&str]) -> Result<Book, Vec<ContentEr
     for (chapter, _, file) in &chapters {
         for block in &chapter.blocks {
             if let Block::Checkpoint(c) = block {
+                // "Show me" drives a simulation on the same page.
+                if let Some(show) = &c.show {
+                    if !chapter.blocks.iter().any(|b| matches!(b, Block::Sim(name) if *name == show.sim)) {
+                        errors.push(ContentError {
+                            file: file.clone(),
+                            line: 1,
+                            message: format!(
+                                "checkpoint {:?} shows simulation {:?}, which this chapter does not mount",
+                                c.id, show.sim
+                            ),
+                        });
+                    }
+                }
                 if let Some(other) = ids.insert(c.id.clone(), chapter.slug.clone()) {
                     errors.push(ContentError {
                         file: file.clone(),

@@ -444,6 +444,7 @@ impl Renderer<'_> {
             kind: parsed.kind,
             question_html,
             answer_html,
+            show: parsed.show,
         }));
     }
 

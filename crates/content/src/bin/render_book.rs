@@ -1,4 +1,4 @@
-//! Writes each chapter's body to `OUT_DIR/chapters/*.json` for Trunk to copy into `dist/`.
+//! Writes each chapter's body, and the study material, to `OUT_DIR/chapters/*.json` for Trunk to copy into `dist/`.
 //! Usage: `render-book CHAPTERS_DIR OUT_DIR`. Run by Trunk's pre-build hook (see Trunk.toml).
 
 use std::path::PathBuf;
@@ -23,6 +23,20 @@ fn main() -> ExitCode {
     };
     let dir = PathBuf::from(out).join("chapters");
     if let Err(e) = content::write_chapter_files(&book, &dir) {
+        eprintln!("cannot write {}: {e}", dir.display());
+        return ExitCode::FAILURE;
+    }
+    // The flashcards and the learn path are fetched beside the chapter bodies.
+    let study = match content::load_study(&PathBuf::from(chapters), &book) {
+        Ok(study) => study,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = content::write_study_file(&study, &dir) {
         eprintln!("cannot write {}: {e}", dir.display());
         return ExitCode::FAILURE;
     }
