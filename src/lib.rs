@@ -13,4 +13,5 @@ pub mod player;
 pub mod progress;
 pub mod sim_slots;
 pub mod study;
+pub mod theme;
 pub mod widgets;

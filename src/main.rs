@@ -5,5 +5,6 @@ fn main() {
     if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
         boot.remove();
     }
+    replication_book::theme::start();
     yew::Renderer::<replication_book::app::App>::new().render();
 }

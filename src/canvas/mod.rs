@@ -44,7 +44,7 @@ pub struct SimCanvasProps {
 }
 
 /// A canvas that fits its container's width, honours devicePixelRatio, and repaints only when its scene
-/// changes or the window resizes (the player decides when scenes change; this component runs no loop).
+/// changes, the window resizes or the theme changes (the player decides when scenes change; this component runs no loop).
 #[function_component(SimCanvas)]
 pub fn sim_canvas(props: &SimCanvasProps) -> Html {
     let canvas = use_node_ref();
@@ -59,8 +59,15 @@ pub fn sim_canvas(props: &SimCanvasProps) -> Html {
         let scene = props.scene.clone();
         use_effect_with(props.scene.clone(), move |_| {
             let window = web_sys::window().expect("browser window");
-            let listener = gloo_events::EventListener::new(&window, "resize", move |_| repaint(&canvas, &scene));
-            move || drop(listener)
+            let resized = {
+                let (canvas, scene) = (canvas.clone(), scene.clone());
+                gloo_events::EventListener::new(&window, "resize", move |_| repaint(&canvas, &scene))
+            };
+            // Colours are read from the theme's tokens at paint time, so a theme change needs a repaint.
+            let restyled = gloo_events::EventListener::new(&window, crate::theme::THEME_CHANGE_EVENT, move |_| {
+                repaint(&canvas, &scene)
+            });
+            move || drop((resized, restyled))
         });
     }
     let style = format!("aspect-ratio: {} / {}", props.scene.width, props.scene.height);
