@@ -5,7 +5,6 @@
 //! system setting. Canvases read their colours from those tokens when they paint, so a change announces itself
 //! with a window event ([`THEME_CHANGE_EVENT`]) that every `SimCanvas` — in either wasm module — repaints on.
 
-use gloo_storage::{LocalStorage, Storage};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -59,9 +58,15 @@ impl ThemeChoice {
     }
 }
 
+/// The page's localStorage, or none where the browser blocks it (reading it may throw: gloo's `LocalStorage::raw`
+/// would panic, and a panic ends the app).
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
 /// The reader's pick; storage that is missing, blocked or garbled reads as "follow the system".
 pub fn load() -> ThemeChoice {
-    let stored = LocalStorage::raw().get_item(THEME_KEY).ok().flatten();
+    let stored = storage().and_then(|s| s.get_item(THEME_KEY).ok().flatten());
     ThemeChoice::from_stored(stored.as_deref())
 }
 
@@ -110,12 +115,13 @@ pub fn theme_switch() -> Html {
                 return;
             };
             let picked = ThemeChoice::from_value(&select.value());
-            let storage = LocalStorage::raw();
-            // If storage is unavailable the pick still holds for this visit.
-            let _ = match picked.stored() {
-                Some(theme) => storage.set_item(THEME_KEY, theme),
-                None => storage.remove_item(THEME_KEY),
-            };
+            // If storage is unavailable or full the pick still holds for this visit.
+            if let Some(storage) = storage() {
+                let _ = match picked.stored() {
+                    Some(theme) => storage.set_item(THEME_KEY, theme),
+                    None => storage.remove_item(THEME_KEY),
+                };
+            }
             apply(picked);
             choice.set(picked);
         })

@@ -70,8 +70,18 @@ pub fn sim_canvas(props: &SimCanvasProps) -> Html {
             move || drop((resized, restyled))
         });
     }
-    let style = format!("aspect-ratio: {} / {}", props.scene.width, props.scene.height);
-    html! { <canvas ref={canvas} class="sim-canvas" role="img" aria-label={props.label.clone()} {style}></canvas> }
+    {
+        // Set through the CSS object model: a style attribute would be dropped by the Content-Security-Policy.
+        let canvas = canvas.clone();
+        // Keyed by the bits of the two sizes: f64 is not Eq, and any change at all needs the new ratio.
+        use_effect_with((props.scene.width.to_bits(), props.scene.height.to_bits()), move |&(width, height)| {
+            if let Some(canvas) = canvas.cast::<web_sys::HtmlElement>() {
+                let ratio = format!("{} / {}", f64::from_bits(width), f64::from_bits(height));
+                let _ = canvas.style().set_property("aspect-ratio", &ratio);
+            }
+        });
+    }
+    html! { <canvas ref={canvas} class="sim-canvas" role="img" aria-label={props.label.clone()}></canvas> }
 }
 
 fn repaint(canvas: &NodeRef, scene: &Scene) {

@@ -32,8 +32,6 @@ const SETUP: PlayerSetup = PlayerSetup { horizon: Time::from_ms(4_000), default_
 /// The lag slider's stops: fine below a second, where the anomalies begin, coarse up to the model's minute.
 pub const LAG_STOPS_MS: [u64; 17] =
     [0, 20, 50, 100, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000, 30_000, 60_000];
-/// Table cells may wrap, so the table view fits a phone.
-const WRAP: &str = "white-space: normal";
 
 /// One row of the course's "How much lag is dangerous?" table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -975,7 +973,7 @@ pub fn lag_anomalies_sim(props: &LagAnomaliesProps) -> Html {
                     <caption>{ "Nodes" }</caption>
                     <thead><tr>
                         <th scope="col">{ "Node" }</th><th scope="col">{ "Applied" }</th><th scope="col">{ "Entries behind" }</th>
-                        <th scope="col">{ "Lag" }</th><th scope="col" style={WRAP}>{ "Holds" }</th>
+                        <th scope="col">{ "Lag" }</th><th scope="col" class="wrap">{ "Holds" }</th>
                     </tr></thead>
                     <tbody>
                         { for nodes.iter().map(|n| html! {
@@ -984,7 +982,7 @@ pub fn lag_anomalies_sim(props: &LagAnomaliesProps) -> Html {
                                 <td>{ n.applied.to_string() }</td>
                                 <td>{ n.behind }</td>
                                 <td>{ if n.node.replica == Replica::Leader { "—".to_owned() } else { format!("{} ms", n.lag_ms) } }</td>
-                                <td style={WRAP}>{ n.data.iter().map(|(k, v)| format!("{k} = \"{v}\"")).collect::<Vec<_>>().join("; ") }</td>
+                                <td class="wrap">{ n.data.iter().map(|(k, v)| format!("{k} = \"{v}\"")).collect::<Vec<_>>().join("; ") }</td>
                             </tr>
                         }) }
                     </tbody>
@@ -1012,9 +1010,9 @@ pub fn lag_anomalies_sim(props: &LagAnomaliesProps) -> Html {
                     <caption>{ "What the users saw (the checker's input)" }</caption>
                     <thead><tr>
                         <th scope="col">{ "Op" }</th><th scope="col">{ "User" }</th><th scope="col">{ "Did" }</th>
-                        <th scope="col">{ "Key" }</th><th scope="col" style={WRAP}>{ "Value" }</th><th scope="col">{ "Served by" }</th>
+                        <th scope="col">{ "Key" }</th><th scope="col" class="wrap">{ "Value" }</th><th scope="col">{ "Served by" }</th>
                         <th scope="col">{ "LSN" }</th><th scope="col">{ "Asked" }</th><th scope="col">{ "Answered" }</th>
-                        <th scope="col" style={WRAP}>{ "Finding" }</th>
+                        <th scope="col" class="wrap">{ "Finding" }</th>
                     </tr></thead>
                     <tbody>
                         { for history.iter().map(|op| {
@@ -1030,7 +1028,7 @@ pub fn lag_anomalies_sim(props: &LagAnomaliesProps) -> Html {
                                     <td>{ op.client.clone() }</td>
                                     <td>{ did }</td>
                                     <td>{ op.key.clone() }</td>
-                                    <td style={WRAP}>{ value }</td>
+                                    <td class="wrap">{ value }</td>
                                     <td>{ op.replica.clone().unwrap_or_default() }</td>
                                     <td>{ op.lsn.map_or("—".to_owned(), |l| l.0.to_string()) }</td>
                                     <td>{ op.invoked_at.to_string() }</td>
@@ -1039,7 +1037,7 @@ pub fn lag_anomalies_sim(props: &LagAnomaliesProps) -> Html {
                                         Response::Failed { at } => format!("failed {at}"),
                                         Response::Missing => "waiting".to_owned(),
                                     } }</td>
-                                    <td style={WRAP}>{ finding_kinds(op.id.0) }</td>
+                                    <td class="wrap">{ finding_kinds(op.id.0) }</td>
                                 </tr>
                             }
                         }) }
@@ -1049,7 +1047,7 @@ pub fn lag_anomalies_sim(props: &LagAnomaliesProps) -> Html {
                     <caption>{ "The checker's findings" }</caption>
                     <thead><tr>
                         <th scope="col">{ "When" }</th><th scope="col">{ "Kind" }</th><th scope="col">{ "Ops" }</th>
-                        <th scope="col" style={WRAP}>{ "What it found" }</th>
+                        <th scope="col" class="wrap">{ "What it found" }</th>
                     </tr></thead>
                     <tbody>
                         { for findings.iter().map(|f| html! {
@@ -1057,7 +1055,7 @@ pub fn lag_anomalies_sim(props: &LagAnomaliesProps) -> Html {
                                 <th scope="row">{ f.at.to_string() }</th>
                                 <td>{ f.kind.to_string() }</td>
                                 <td>{ f.ops.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ") }</td>
-                                <td style={WRAP}>{ f.text.clone() }</td>
+                                <td class="wrap">{ f.text.clone() }</td>
                             </tr>
                         }) }
                     </tbody>

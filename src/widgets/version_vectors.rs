@@ -31,8 +31,6 @@ const SIBLINGS_DRAWN_MAX: usize = 3;
 const INPUT_MAX_CHARS: usize = 300;
 /// Characters of a malformed input shown around the error.
 const ERROR_WINDOW_CHARS: usize = 48;
-/// Table cells may wrap, so the table view fits a phone without scrolling sideways.
-const WRAP: &str = "white-space: normal";
 
 /// The course's four hand-worked exercises: (button, A, B).
 pub const EXERCISES: [(&str, &str, &str); 4] = [
@@ -973,20 +971,20 @@ pub fn version_vectors_sim(props: &VersionVectorsProps) -> Html {
                 <table class="state-table">
                     <caption>{ format!("Stored versions after step {index} of {last}") }</caption>
                     <thead><tr>
-                        <th scope="col" style={WRAP}>{ "Replica" }</th><th scope="col" style={WRAP}>{ "Value" }</th>
-                        <th scope="col" style={WRAP}>{ "Version vector" }</th><th scope="col" style={WRAP}>{ "Dot" }</th>
+                        <th scope="col" class="wrap">{ "Replica" }</th><th scope="col" class="wrap">{ "Value" }</th>
+                        <th scope="col" class="wrap">{ "Version vector" }</th><th scope="col" class="wrap">{ "Dot" }</th>
                     </tr></thead>
                     <tbody>
                         { for step.state.replicas.iter().map(|r| if r.siblings.is_empty() {
-                            html! { <tr><th scope="row" style={WRAP}>{ r.replica.to_string() }</th><td style={WRAP}>{ "nothing stored" }</td><td style={WRAP}>{ "—" }</td><td style={WRAP}>{ "—" }</td></tr> }
+                            html! { <tr><th scope="row" class="wrap">{ r.replica.to_string() }</th><td class="wrap">{ "nothing stored" }</td><td class="wrap">{ "—" }</td><td class="wrap">{ "—" }</td></tr> }
                         } else {
                             let n = r.siblings.len();
                             r.siblings.iter().enumerate().map(|(i, s)| html! {
                                 <tr>
-                                    <th scope="row" style={WRAP}>{ if n > 1 { format!("{} (sibling {} of {n})", r.replica, i + 1) } else { r.replica.to_string() } }</th>
-                                    <td style={WRAP}>{ s.cart.to_string() }</td>
-                                    <td style={WRAP}>{ v(&s.version) }</td>
-                                    <td style={WRAP}>{ s.dot.to_string() }</td>
+                                    <th scope="row" class="wrap">{ if n > 1 { format!("{} (sibling {} of {n})", r.replica, i + 1) } else { r.replica.to_string() } }</th>
+                                    <td class="wrap">{ s.cart.to_string() }</td>
+                                    <td class="wrap">{ v(&s.version) }</td>
+                                    <td class="wrap">{ s.dot.to_string() }</td>
                                 </tr>
                             }).collect::<Html>()
                         }) }
@@ -994,32 +992,32 @@ pub fn version_vectors_sim(props: &VersionVectorsProps) -> Html {
                 </table>
                 <table class="state-table">
                     <caption>{ "Clients" }</caption>
-                    <thead><tr><th scope="col" style={WRAP}>{ "Client" }</th><th scope="col" style={WRAP}>{ "Context (sent with its next write)" }</th><th scope="col" style={WRAP}>{ "Its copy of the cart" }</th></tr></thead>
+                    <thead><tr><th scope="col" class="wrap">{ "Client" }</th><th scope="col" class="wrap">{ "Context (sent with its next write)" }</th><th scope="col" class="wrap">{ "Its copy of the cart" }</th></tr></thead>
                     <tbody>
                         { for step.state.clients.iter().map(|c| html! {
-                            <tr><th scope="row" style={WRAP}>{ c.client.to_string() }</th><td style={WRAP}>{ v(&c.context) }</td><td style={WRAP}>{ c.cart.to_string() }</td></tr>
+                            <tr><th scope="row" class="wrap">{ c.client.to_string() }</th><td class="wrap">{ v(&c.context) }</td><td class="wrap">{ c.cart.to_string() }</td></tr>
                         }) }
                     </tbody>
                 </table>
                 <table class="state-table">
                     <caption>{ "Steps so far" }</caption>
-                    <thead><tr><th scope="col" style={WRAP}>{ "Step" }</th><th scope="col" style={WRAP}>{ "Action" }</th><th scope="col" style={WRAP}>{ "What happened" }</th></tr></thead>
+                    <thead><tr><th scope="col" class="wrap">{ "Step" }</th><th scope="col" class="wrap">{ "Action" }</th><th scope="col" class="wrap">{ "What happened" }</th></tr></thead>
                     <tbody>
                         { for steps[..=index].iter().map(|s| html! {
-                            <tr><th scope="row" style={WRAP}>{ s.number }</th><td style={WRAP}>{ action_cell(&s.action) }</td><td style={WRAP}>{ s.description.clone() }</td></tr>
+                            <tr><th scope="row" class="wrap">{ s.number }</th><td class="wrap">{ action_cell(&s.action) }</td><td class="wrap">{ s.description.clone() }</td></tr>
                         }) }
                     </tbody>
                 </table>
                 <table class="state-table">
                     <caption>{ "Happens-before: events and their vector clocks" }</caption>
-                    <thead><tr><th scope="col" style={WRAP}>{ "Event" }</th><th scope="col" style={WRAP}>{ "Node" }</th><th scope="col" style={WRAP}>{ "Vector clock" }</th><th scope="col" style={WRAP}>{ "Receives a message from" }</th></tr></thead>
+                    <thead><tr><th scope="col" class="wrap">{ "Event" }</th><th scope="col" class="wrap">{ "Node" }</th><th scope="col" class="wrap">{ "Vector clock" }</th><th scope="col" class="wrap">{ "Receives a message from" }</th></tr></thead>
                     <tbody>
                         { for history.events().iter().map(|e| html! {
                             <tr>
-                                <th scope="row" style={WRAP}>{ e.label.clone() }</th>
-                                <td style={WRAP}>{ e.node.to_string() }</td>
-                                <td style={WRAP}>{ e.clock.to_string() }</td>
-                                <td style={WRAP}>{ e.received_from.and_then(|s| history.event(s)).map_or("—".to_owned(), |s| s.label.clone()) }</td>
+                                <th scope="row" class="wrap">{ e.label.clone() }</th>
+                                <td class="wrap">{ e.node.to_string() }</td>
+                                <td class="wrap">{ e.clock.to_string() }</td>
+                                <td class="wrap">{ e.received_from.and_then(|s| history.event(s)).map_or("—".to_owned(), |s| s.label.clone()) }</td>
                             </tr>
                         }) }
                     </tbody>

@@ -86,3 +86,16 @@ test('on a phone the switch fits in the top bar without horizontal scrolling', a
   assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true);
   await context.close();
 });
+
+test('with storage blocked the switch still works for the visit', async () => {
+  const { page, context, problems } = await openPage(browser, { colorScheme: 'light' });
+  await page.addInitScript(() => {
+    Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('denied', 'SecurityError'); } });
+  });
+  await page.goto(server.base + '#/the-problem');
+  await page.locator('canvas.sim-canvas').first().waitFor();
+  await page.getByLabel('Theme').selectOption('dark');
+  assert.deepEqual(await cornerPixel(page), DARK_SURFACE);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -56,12 +56,20 @@ fn the_book_builds_and_matches_its_table_of_contents() {
 
 /// Writes a tiny book into a temp dir and returns the errors it produces.
 fn errors_for(chapter: &str) -> Vec<String> {
+    errors_with_figures(chapter, &[])
+}
+
+/// As [`errors_for`], with `figures` (file name, SVG text) in the book's figures folder.
+fn errors_with_figures(chapter: &str, figures: &[(&str, &str)]) -> Vec<String> {
     let dir = std::env::temp_dir().join(format!(
         "book-test-{}-{}",
         std::process::id(),
         chapter.len() ^ chapter.as_bytes().iter().map(|b| *b as usize).sum::<usize>()
     ));
     fs::create_dir_all(dir.join("figures")).unwrap();
+    for (name, svg) in figures {
+        fs::write(dir.join("figures").join(name), svg).unwrap();
+    }
     fs::write(dir.join("SUMMARY.md"), "- [One](one.md) — first\n- [Two](two.md) — second\n").unwrap();
     fs::write(dir.join("one.md"), chapter).unwrap();
     fs::write(dir.join("two.md"), "# Two\n\n## Target heading\n\nText.\n\n## Key points\n\n- A point.\n").unwrap();
@@ -109,6 +117,20 @@ fn a_missing_figure_and_raw_html_fail_the_build() {
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors[0].contains("cannot read figure"));
     assert!(errors[1].contains("raw HTML"));
+}
+
+#[test]
+fn a_figure_styled_inline_fails_the_build() {
+    // Style attributes and elements would be dropped under the book's Content-Security-Policy.
+    let chapter = "# One\n\n![A box](figures/box.svg)\n\n## Key points\n\n- A point.\n";
+    let styled = r#"<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:var(--fg)"/></svg>"#;
+    let errors = errors_with_figures(chapter, &[("box.svg", styled)]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("box.svg uses a style attribute"), "{errors:?}");
+    let with_element = r#"<svg xmlns="http://www.w3.org/2000/svg"><style>rect { fill: red }</style><rect/></svg>"#;
+    assert_eq!(errors_with_figures(chapter, &[("box.svg", with_element)]).len(), 1);
+    let presentational = r#"<svg xmlns="http://www.w3.org/2000/svg"><rect fill="var(--fg)"/></svg>"#;
+    assert_eq!(errors_with_figures(chapter, &[("box.svg", presentational)]), Vec::<String>::new());
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 mod checkpoint;
 mod codegen;
+pub mod csp;
 mod glossary;
 mod markdown;
 pub mod source_map;

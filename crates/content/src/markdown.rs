@@ -416,6 +416,17 @@ impl Renderer<'_> {
             self.error(offset, format!("{name} contains script"));
             return;
         }
+        // The book runs under a Content-Security-Policy without 'unsafe-inline', which drops style attributes and
+        // <style> elements; presentation attributes (fill="var(--fg)") style a figure just as well.
+        if svg.contains(" style=") || svg.contains("<style") {
+            self.error(
+                offset,
+                format!(
+                    "{name} uses a style attribute or element: use presentation attributes (fill=, stroke=) instead"
+                ),
+            );
+            return;
+        }
         // Indentation is for people editing the file; the page gets one line.
         let svg: String = svg.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
         let svg = svg.replacen("<svg", &format!("<svg role=\"img\" aria-label=\"{}\"", html_escape(alt)), 1);

@@ -1,0 +1,55 @@
+//! Puts the built book under its Content-Security-Policy (see `content::csp`). Usage: `secure-html [DIR]`, where DIR
+//! holds Trunk's `index.html` (by default Trunk's staging folder, `$TRUNK_STAGING_DIR`, as the post-build hook in
+//! Trunk.toml runs it: hook arguments are not expanded by a shell). Only release builds are changed. Development builds
+//! (`trunk serve`) are left alone, since Trunk's live reload injects a script of its own.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let dir = match args.as_slice() {
+        [dir] => dir.clone(),
+        [] => match std::env::var("TRUNK_STAGING_DIR") {
+            Ok(dir) => dir,
+            Err(_) => {
+                eprintln!("usage: secure-html DIR (or run from a Trunk hook, which sets TRUNK_STAGING_DIR)");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("usage: secure-html [DIR]");
+            return ExitCode::from(2);
+        }
+    };
+    if std::env::var("TRUNK_PROFILE").is_ok_and(|p| p != "release") {
+        return ExitCode::SUCCESS;
+    }
+    let dir = PathBuf::from(dir);
+    let index = dir.join("index.html");
+    let html = match std::fs::read_to_string(&index) {
+        Ok(html) => html,
+        Err(e) => {
+            eprintln!("cannot read {}: {e}", index.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let page = match content::csp::secure_index(&html) {
+        Ok(page) => page,
+        Err(e) => {
+            eprintln!("{}: {e}", index.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    for (name, text) in &page.scripts {
+        if let Err(e) = std::fs::write(dir.join(name), text) {
+            eprintln!("cannot write {name}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Err(e) = std::fs::write(&index, page.html) {
+        eprintln!("cannot write {}: {e}", index.display());
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
