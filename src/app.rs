@@ -9,6 +9,7 @@ use yew_router::prelude::*;
 use crate::content::CHAPTERS;
 use crate::pages::{ChapterPage, GlossaryPage, HomePage, LearnPage, NotFoundPage, ReviewPage};
 use crate::progress::ProgressProvider;
+use crate::search::Search;
 
 #[derive(Clone, Debug, PartialEq, Routable)]
 pub enum Route {
@@ -92,6 +93,7 @@ fn shell() -> Html {
                     <span aria-hidden="true">{ "☰ " }</span>{ "Contents" }
                 </button>
                 <Link<Route> to={Route::Home} classes="book-title">{ "Replication" }<span class="book-subtitle">{ " — an interactive course" }</span></Link<Route>>
+                <Search />
             </header>
             <div class="layout">
                 <nav id="toc" class={classes!("sidebar", toc_open.then_some("open"))} aria-label="Chapters">
