@@ -56,8 +56,8 @@ impl Searchable {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Query {
     words: Vec<String>,
-    /// The whole query in lower case, words joined by one space: an entry titled exactly this ranks first.
-    phrase: String,
+    /// Every word in order, repeats kept: an entry titled exactly this (the last word as a prefix) ranks first.
+    phrase: Vec<String>,
 }
 
 impl Query {
@@ -68,7 +68,7 @@ impl Query {
                 list.push(word.lower);
             }
         }
-        let phrase = words(input).into_iter().map(|w| w.lower).collect::<Vec<_>>().join(" ");
+        let phrase = words(input).into_iter().map(|w| w.lower).collect();
         Query { words: list, phrase }
     }
 
@@ -84,6 +84,18 @@ impl Query {
         } else {
             word == q
         }
+    }
+
+    /// Whether `title` is the query itself: the same words in order, the last one possibly still being typed.
+    fn is_title(&self, title: &[Word]) -> bool {
+        title.len() == self.phrase.len()
+            && title.iter().zip(&self.phrase).enumerate().all(|(i, (word, q))| {
+                if i + 1 == self.phrase.len() {
+                    word.lower.starts_with(q.as_str())
+                } else {
+                    word.lower == *q
+                }
+            })
     }
 
     fn matches_any(&self, word: &str) -> bool {
@@ -143,8 +155,7 @@ pub fn search(query: &Query, entries: &[Searchable], limit: usize) -> Results {
         if !all {
             continue;
         }
-        let title_phrase = entry.title_words.iter().map(|w| w.lower.as_str()).collect::<Vec<_>>().join(" ");
-        if title_phrase == query.phrase {
+        if query.is_title(&entry.title_words) {
             score += EXACT_TITLE;
         }
         scored.push((score, index));

@@ -62,3 +62,48 @@ fn every_section_term_and_card_is_indexed_with_a_live_link() {
         assert!(!entry.title.is_empty(), "untitled entry at {}", entry.href);
     }
 }
+
+// The app's matcher is plain Rust on strings: run it over the real index as well.
+#[path = "../../src/search/matcher.rs"]
+#[allow(dead_code)]
+mod matcher;
+
+#[test]
+fn queries_over_the_real_index_rank_the_obvious_answer_first() {
+    let dir = root().join("chapters");
+    let book = load_book(&dir, SIMULATIONS).expect("the chapters build");
+    let study = load_study(&dir, &book).expect("the study material builds");
+    let entries = search_entries(&book, &study);
+    let searchable: Vec<matcher::Searchable> =
+        entries.iter().map(|e| matcher::Searchable::new(&e.title, &e.text)).collect();
+    let top = |query: &str| -> Vec<&str> {
+        let results = matcher::search(&matcher::Query::parse(query), &searchable, 20);
+        results.hits.iter().map(|h| entries[h.index].href.as_str()).collect()
+    };
+
+    // A glossary term typed in full: its entry first, then sections whose headings name it.
+    let quorum = top("quorum");
+    assert_eq!(quorum[0], "#/glossary/quorum");
+    assert!(quorum[1..5].iter().all(|h| h.contains("quorum")), "{quorum:?}");
+    assert_eq!(quorum.len(), 20, "many passages mention quorums; the list is capped");
+    // Half-typed, the same answer is already there.
+    assert_eq!(top("quor")[0], "#/glossary/quorum");
+    // Two words: the heading that has both.
+    assert_eq!(top("sloppy quorums")[0], "#/leaderless/sloppy-quorums-and-hinted-handoff");
+    assert_eq!(top("hinted handoff")[0], "#/glossary/hinted-handoff");
+    // Words only in a passage's text still find it, with the words marked in its snippet.
+    let results = matcher::search(&matcher::Query::parse("power supply"), &searchable, 20);
+    let first = &results.hits[0];
+    assert_eq!(entries[first.index].href, "#/the-problem/one-server-one-bad-night");
+    let marks: Vec<&str> = first
+        .snippet
+        .iter()
+        .filter_map(|p| match p {
+            matcher::Piece::Mark(m) => Some(m.as_str()),
+            matcher::Piece::Text(_) => None,
+        })
+        .collect();
+    assert!(marks.starts_with(&["power", "supply"]), "{:?}", first.snippet);
+    // Nonsense finds nothing.
+    assert!(top("zyxwvut").is_empty());
+}
