@@ -171,3 +171,22 @@ for (const [name, options] of [
     await context.close();
   });
 }
+
+test('under a subpath the index is found and a result opens its section', async () => {
+  const sub = await serve('/replication/');
+  const { page, context, problems } = await openPage(browser);
+  try {
+    await page.goto(sub.base + '#/');
+    await page.locator('.chapter-card').first().waitFor();
+    await page.keyboard.press('/');
+    await page.keyboard.type('hinted handoff');
+    await page.locator('.search-results a').first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/replication\/#\/glossary\/hinted-handoff$/);
+    await page.locator('#glossary-hinted-handoff').waitFor();
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await sub.close();
+  }
+});

@@ -136,8 +136,8 @@ fn find_heading(html: &str) -> Option<usize> {
     (2..=6).filter_map(|level| html.find(&format!("<h{level} id=\""))).min()
 }
 
-/// The text a reader sees in rendered HTML: tags dropped (block tags leave a space), entities decoded, figures'
-/// drawings skipped (their captions kept), whitespace collapsed.
+/// The prose a reader sees in rendered HTML: tags dropped (block tags leave a space), entities decoded, figures'
+/// drawings and code blocks skipped (captions and inline code kept), whitespace collapsed.
 pub(crate) fn html_to_text(html: &str) -> String {
     let mut raw = String::with_capacity(html.len());
     let mut rest = html;
@@ -147,6 +147,9 @@ pub(crate) fn html_to_text(html: &str) -> String {
         let skip_to = if tag.starts_with("<svg") {
             // An inlined figure's drawing: its labels are not prose, and its alt text is the figure's caption.
             tag.find("</svg>").map(|end| end + "</svg>".len())
+        } else if tag.starts_with("<pre") {
+            // A code block reads badly as a snippet; the names that matter also appear in the prose around it.
+            tag.find("</pre>").map(|end| end + "</pre>".len())
         } else {
             tag.find('>').map(|end| end + 1)
         };
@@ -216,6 +219,12 @@ mod tests {
                 "<figure class=\"figure\"><svg role=\"img\"><text>x</text></svg><figcaption>Lag</figcaption></figure>"
             ),
             "Lag"
+        );
+        assert_eq!(
+            html_to_text(
+                "<p>Promote with <code>pg_ctl</code>:</p><pre class=\"code\"><code>pg_ctl promote</code></pre>"
+            ),
+            "Promote with pg_ctl:"
         );
     }
 
