@@ -146,7 +146,13 @@ pub fn search() -> Html {
                 e.prevent_default();
                 *navigating.borrow_mut() = true;
                 close.emit(());
-                navigator.push(&route);
+                let here = web_sys::window().and_then(|w| w.location().hash().ok());
+                if here.as_deref() == Some(href.as_str()) {
+                    // The address does not change, so the page does not scroll by itself.
+                    scroll_back_to(&route);
+                } else {
+                    navigator.push(&route);
+                }
             })
         }
     };
@@ -214,6 +220,23 @@ pub fn search() -> Html {
                 <p class="search-hint" aria-hidden="true">{ "↑ ↓ move · Enter opens · Esc closes" }</p>
             </dialog>
         </>
+    }
+}
+
+/// Brings the target of `route`, already on the page, back into view.
+fn scroll_back_to(route: &Route) {
+    let id = match route {
+        Route::Section { section, .. } => section.clone(),
+        Route::GlossaryTerm { term } => format!("glossary-{term}"),
+        _ => {
+            if let Some(window) = web_sys::window() {
+                window.scroll_to_with_x_and_y(0.0, 0.0);
+            }
+            return;
+        }
+    };
+    if let Some(target) = gloo_utils_document().get_element_by_id(&id) {
+        target.scroll_into_view();
     }
 }
 

@@ -84,6 +84,16 @@ test('Enter in the field opens the first result; a chapter passage lands on its 
   await page.waitForURL(/#\/the-problem\/one-server-one-bad-night$/);
   await page.locator('#one-server-one-bad-night').waitFor();
   assert.equal(await dialogOpen(page), false);
+  // Following the same result again from further down the page brings its heading back into view.
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await page.keyboard.press('/');
+  await page.locator('.search-results a').first().waitFor();
+  await page.keyboard.press('Enter');
+  assert.equal(await dialogOpen(page), false);
+  await page.waitForFunction(() => {
+    const y = document.getElementById('one-server-one-bad-night').getBoundingClientRect().y;
+    return y >= 0 && y < 400;
+  });
   assert.deepEqual(problems, []);
   await context.close();
 });
