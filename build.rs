@@ -42,4 +42,7 @@ fn main() {
         std::process::exit(1);
     });
     std::fs::write(out.with_file_name("study.rs"), content::study_to_rust(&study)).expect("OUT_DIR is writable");
+    // The search index's file name; the index itself is written beside the chapter bodies by `render-book`.
+    let search = content::search_entries(&book, &study);
+    std::fs::write(out.with_file_name("search.rs"), content::search_rust(&search)).expect("OUT_DIR is writable");
 }

@@ -28,10 +28,12 @@ for f in "$dist"/sims-loader.js "$dist"/sims.js "$dist"/sims_bg.wasm; do row "$f
 printf '%-44s %32d\n' "simulations module (brotli bytes)" "$total"
 echo "a chapter with a simulation, opened first: $(( (first + total + 1023) / 1024 )) KB brotli in all"
 total=$first
-all=$(ls "$dist"/chapters/*.json | grep -v '/study-' | xargs cat | brotli -c -q 11 | wc -c)
+all=$(ls "$dist"/chapters/*.json | grep -v -e '/study-' -e '/search-' | xargs cat | brotli -c -q 11 | wc -c)
 echo "all eleven chapter bodies together: $(( all / 1024 )) KB brotli (fetched only as chapters are opened)"
 study=$(ls "$dist"/chapters/study-*.json 2>/dev/null | head -1)
 [ -n "$study" ] && echo "flashcards and learn path: $(( $(brotli -c -q 11 "$study" | wc -c) / 1024 )) KB brotli (fetched by the review and learn pages)"
+search=$(ls "$dist"/chapters/search-*.json 2>/dev/null | head -1)
+[ -n "$search" ] && echo "search index: $(( $(brotli -c -q 11 "$search" | wc -c) / 1024 )) KB brotli (fetched the first time the search opens)"
 if [ "$kb" -le "$BUDGET_KB" ]; then
   echo "size budget: PASS — first load ${kb} KB brotli of ${BUDGET_KB} KB"
 else

@@ -9,6 +9,7 @@ use yew_router::prelude::*;
 use crate::content::CHAPTERS;
 use crate::pages::{ChapterPage, GlossaryPage, HomePage, LearnPage, NotFoundPage, ReviewPage};
 use crate::progress::ProgressProvider;
+use crate::search::Search;
 use crate::theme::ThemeSwitch;
 
 #[derive(Clone, Debug, PartialEq, Routable)]
@@ -93,6 +94,7 @@ fn shell() -> Html {
                     <span aria-hidden="true">{ "☰ " }</span>{ "Contents" }
                 </button>
                 <Link<Route> to={Route::Home} classes="book-title">{ "Replication" }<span class="book-subtitle">{ " — an interactive course" }</span></Link<Route>>
+                <Search />
                 <ThemeSwitch />
             </header>
             <div class="layout">

@@ -11,6 +11,7 @@ pub mod content;
 pub mod pages;
 pub mod player;
 pub mod progress;
+pub mod search;
 pub mod sim_slots;
 pub mod study;
 pub mod theme;

@@ -3,6 +3,7 @@
 mod code_drills;
 mod content;
 mod glossary;
+mod search;
 mod source_map;
 mod study;
 mod tidy;

@@ -9,6 +9,7 @@ mod codegen;
 pub mod csp;
 mod glossary;
 mod markdown;
+mod search;
 pub mod source_map;
 mod study;
 mod summary;
@@ -21,6 +22,7 @@ pub use codegen::{
     chapter_file, chapter_json, glossary_file, glossary_json, glossary_rust, to_rust, write_chapter_files,
 };
 pub use glossary::{GlossaryEntry, Taught};
+pub use search::{search_entries, search_file, search_json, search_rust, write_search_file, EntryKind, SearchEntry};
 pub use study::{
     load_study, study_file, study_json, study_to_rust, write_study_file, Card, LearnPath, LearnProblem, LearnQuestion,
     LearnStep, SeeAlso, Study,

@@ -1,4 +1,4 @@
-//! Writes each chapter's body, and the study material, to `OUT_DIR/chapters/*.json` for Trunk to copy into `dist/`.
+//! Writes each chapter's body, the study material and the search index, to `OUT_DIR/chapters/*.json` for Trunk to copy into `dist/`.
 //! Usage: `render-book CHAPTERS_DIR OUT_DIR`. Run by Trunk's pre-build hook (see Trunk.toml).
 
 use std::path::PathBuf;
@@ -37,6 +37,11 @@ fn main() -> ExitCode {
         }
     };
     if let Err(e) = content::write_study_file(&study, &dir) {
+        eprintln!("cannot write {}: {e}", dir.display());
+        return ExitCode::FAILURE;
+    }
+    // The search index, fetched the first time the reader opens the search.
+    if let Err(e) = content::write_search_file(&content::search_entries(&book, &study), &dir) {
         eprintln!("cannot write {}: {e}", dir.display());
         return ExitCode::FAILURE;
     }
