@@ -7,6 +7,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::content::CHAPTERS;
+use crate::offline::UpdateNotice;
 use crate::pages::{ChapterPage, GlossaryPage, HomePage, LearnPage, NotFoundPage, ReviewPage};
 use crate::progress::ProgressProvider;
 
@@ -124,6 +125,7 @@ fn shell() -> Html {
                     <Switch<Route> render={switch} />
                 </main>
             </div>
+            <UpdateNotice />
         </>
     }
 }
