@@ -14,17 +14,26 @@ self.addEventListener('install', (event) => {
   event.waitUntil(precache());
 });
 
+// Two downloads at a time: the worker fills its cache in the background while the reader's page, which may
+// still be fetching a chapter over the same (often six-connection) link, keeps a free lane.
+const PARALLEL_DOWNLOADS = 2;
+
 async function precache() {
   const cache = await caches.open(CACHE);
-  try {
-    await Promise.all(FILES.map(async ([path, integrity]) => {
+  const queue = [...FILES];
+  const download = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const [path, integrity] = next;
       // 'no-cache' revalidates with the server instead of trusting the HTTP cache (index.html and the simulations
       // module keep their names from one version to the next), and the integrity check rejects any byte that is
       // not this version's: a half-deployed server fails the install, and the previous version stays in charge.
       const response = await fetch(new Request(path, { cache: 'no-cache', integrity }));
       if (!response.ok) throw new Error(`precache: ${path} answered ${response.status}`);
       await cache.put(path, response);
-    }));
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: PARALLEL_DOWNLOADS }, download));
   } catch (error) {
     // An incomplete copy is worse than none: the next visit starts again from scratch.
     await caches.delete(CACHE);
