@@ -29,7 +29,8 @@ function workerManifest(root) {
  *  async predicate would count as true at once.) */
 async function waitInPage(page, predicate, arg, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate(predicate, arg))) {
+  // A navigation in the middle of a check destroys its context: that check counts as not yet.
+  while (!(await page.evaluate(predicate, arg).catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${predicate}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -198,5 +199,31 @@ test('a deployment whose files do not match its worker is never installed', asyn
     await browser.close();
     await server.close();
     fs.rmSync(broken.dir, { recursive: true, force: true });
+  }
+});
+
+test('a development build retires the worker a release build left on the same origin', async () => {
+  const { version, files } = workerManifest(DIST);
+  // What `trunk serve` writes: the retiring worker (crates/precache: the prefix, then the template) beside a page
+  // that registers nothing. A stand-in page is enough: the point is which copy the browser shows.
+  const dev = fs.mkdtempSync(path.join(os.tmpdir(), 'book-dev-'));
+  const template = fs.readFileSync(path.resolve(DIST, '../crates/precache/src/retiring-worker.js'), 'utf8');
+  fs.writeFileSync(path.join(dev, 'sw.js'), `const CACHE_PREFIX = "replication-book-";\n${template}`);
+  fs.writeFileSync(path.join(dev, 'index.html'), '<!doctype html><title>development build</title><p>fresh build</p>');
+  const server = await serve('/');
+  const browser = await launch();
+  try {
+    const { page } = await openPage(browser);
+    await page.goto(server.base);
+    await waitForOfflineCopy(page, version, files.length);
+    server.deploy(dev);
+    await page.reload();
+    await waitInPage(page, async () => document.title === 'development build'
+      && (await caches.keys()).length === 0 && (await navigator.serviceWorker.getRegistration()) === undefined);
+    assert.equal(await page.locator('p').textContent(), 'fresh build');
+  } finally {
+    await browser.close();
+    await server.close();
+    fs.rmSync(dev, { recursive: true, force: true });
   }
 });
