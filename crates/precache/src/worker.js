@@ -29,7 +29,11 @@ async function precache() {
       // not this version's: a half-deployed server fails the install, and the previous version stays in charge.
       const response = await fetch(new Request(path, { cache: 'no-cache', integrity }));
       if (!response.ok) throw new Error(`precache: ${path} answered ${response.status}`);
-      await cache.put(path, response);
+      // Some hosts redirect index.html to the folder; a redirected response may not answer a navigation, so keep
+      // its body under a plain response.
+      await cache.put(path, response.redirected
+        ? new Response(await response.blob(), { status: response.status, headers: response.headers })
+        : response);
     }
   };
   try {
