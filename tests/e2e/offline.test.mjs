@@ -7,7 +7,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { DIST, serve, launch, openPage } from './harness.mjs';
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Every file of a built book, relative to its root, as the worker names them. */
 function filesUnder(root, dir = root) {
@@ -152,6 +155,15 @@ test('a new deployment installs beside the old one, is offered, and replaces it 
     await notice.waitFor({ timeout: 60_000 });
     assert.deepEqual((await page.evaluate(() => caches.keys())).sort(),
       [`replication-book-${old}`, `replication-book-${next.version}`].sort(), 'both versions while the new one waits');
+
+    // The notice passes axe in both themes.
+    await page.addScriptTag({ content: AXE });
+    for (const colorScheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme });
+      const violations = await page.evaluate(async () => (await window.axe.run({ include: ['.update-notice'] },
+        { resultTypes: ['violations'] })).violations.map((v) => `${v.id}: ${v.help}`));
+      assert.deepEqual(violations, [], colorScheme);
+    }
 
     await Promise.all([page.waitForEvent('load'), notice.getByRole('button', { name: 'Reload' }).click()]);
     await page.getByRole('figure', { name: 'Single node vs replicated system' }).waitFor();
