@@ -7,6 +7,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::content::CHAPTERS;
+use crate::offline::UpdateNotice;
 use crate::pages::{ChapterPage, GlossaryPage, HomePage, LearnPage, NotFoundPage, ReviewPage};
 use crate::progress::ProgressProvider;
 use crate::search::Search;
@@ -128,6 +129,7 @@ fn shell() -> Html {
                     <Switch<Route> render={switch} />
                 </main>
             </div>
+            <UpdateNotice />
         </>
     }
 }

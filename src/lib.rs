@@ -8,6 +8,7 @@ pub mod app;
 pub mod canvas;
 pub mod components;
 pub mod content;
+pub mod offline;
 pub mod pages;
 pub mod player;
 pub mod progress;

@@ -13,15 +13,17 @@ const TYPES = {
   '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml',
 };
 
-/** Serves dist/ at `prefix` (e.g. "/" or "/replication/") on 127.0.0.1 with a free port, like any static
- *  host: no rewrites, 404 for anything that is not a file. */
-export async function serve(prefix = '/') {
+/** Serves dist/ (or `root`) at `prefix` (e.g. "/" or "/replication/") on 127.0.0.1 with a free port, like any
+ *  static host: no rewrites, 404 for anything that is not a file. `deploy(dir)` swaps the files served, as a new
+ *  deployment would; `close()` drops open connections too, so a page really loses the server. */
+export async function serve(prefix = '/', root = DIST) {
+  let current = root;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     if (!url.pathname.startsWith(prefix)) { res.writeHead(404); res.end(); return; }
     let rel = decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html';
-    const file = path.join(DIST, rel);
-    if (!file.startsWith(DIST) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    const file = path.join(current, rel);
+    if (!file.startsWith(current) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
       res.writeHead(404); res.end('not found'); return;
     }
     res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
@@ -29,7 +31,11 @@ export async function serve(prefix = '/') {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${server.address().port}${prefix}`;
-  return { base, close: () => new Promise((r) => server.close(r)) };
+  return {
+    base,
+    deploy: (dir) => { current = dir; },
+    close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }),
+  };
 }
 
 export const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',

@@ -290,6 +290,8 @@ test('axe finds no violations on the review and learn pages, opened up, light an
   for (const colorScheme of ['light', 'dark']) {
     const { page, context } = await openPage(browser, { colorScheme });
     await page.goto(server.base + '#/review');
+    // Space only flips a card that has loaded (the deck's text is fetched, and may queue behind the offline copy).
+    await page.getByRole('button', { name: /Show the answer/ }).waitFor();
     await page.locator('.review-region').focus();
     await page.keyboard.press('Space');
     await page.locator('.grade-buttons').waitFor();
