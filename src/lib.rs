@@ -13,6 +13,7 @@ pub mod pages;
 pub mod player;
 pub mod progress;
 pub mod search;
+pub mod share;
 pub mod sim_slots;
 pub mod study;
 pub mod theme;

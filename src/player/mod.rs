@@ -9,6 +9,7 @@ mod controls;
 mod figure;
 mod frames;
 mod inputs;
+mod link;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -16,10 +17,13 @@ use std::rc::Rc;
 use sim::{Model, Replay, Salience, Time};
 use yew::prelude::*;
 
+use crate::share::{restored_notice, ActionToken, RunLink};
+
 pub use controls::{parse_seed, seconds as controls_seconds, PlayerControls, PlayerControlsProps};
 pub use figure::{Narration, SimFigure, TableToggle};
 pub use frames::FrameLoop;
 pub use inputs::{Choice, Slider};
+pub use link::{link_address, CopyLink};
 
 /// Simulated milliseconds per real millisecond at 1× speed, for figures of messages crossing a network: a message
 /// that takes 50 ms crosses the screen in an eighth of a second; 0.25× slows it to half a second. Figures whose
@@ -141,6 +145,35 @@ where
         });
     }
     player
+}
+
+/// Rebuilds, once after the first render, the run a shared link describes, and gives the notices to show: what
+/// the link's settings needed (`notices`) and what its run did (see [`Player::restore`]).
+#[hook]
+pub fn use_link_run<M>(player: &Player<M>, run: Option<RunLink<M::Action>>, notices: Vec<String>) -> Rc<Vec<String>>
+where
+    M: Model + 'static,
+    M::Action: 'static,
+{
+    let shown = use_state(|| Rc::new(notices));
+    {
+        let (player, shown) = (player.clone(), shown.clone());
+        use_effect_with((), move |_| {
+            if let Some(run) = run {
+                if let Some(more) = player.restore(run) {
+                    let mut all = (**shown).clone();
+                    all.push(more);
+                    shown.set(Rc::new(all));
+                }
+            }
+        });
+    }
+    (*shown).clone()
+}
+
+/// The notices a link produced, one line each, read out once.
+pub fn link_notices(notices: &[String]) -> Html {
+    html! { <>{ for notices.iter().map(|n| html! { <p class="notice preset-notice" role="status">{ n.clone() }</p> }) }</> }
 }
 
 /// Whether a CSS media query matches now, updated when it changes (window resized, phone rotated).
@@ -268,6 +301,27 @@ impl<M: Model + 'static> Player<M> {
                 None => "Nothing has happened yet.".to_owned(),
             }
         })
+    }
+
+    /// The run as a link carries it (seed, actions, position); `None` if an action cannot be written in a link.
+    pub fn run_link(&self) -> Option<RunLink<M::Action>>
+    where
+        M::Action: ActionToken,
+    {
+        self.with(|replay| RunLink::of(*self.seed, replay))
+    }
+
+    /// Rebuilds the run a link describes, with the current settings, and says what could not be rebuilt.
+    pub fn restore(&self, link: RunLink<M::Action>) -> Option<String> {
+        self.playing.set(false);
+        let horizon = self.with(|r| r.horizon());
+        let make = self.make.borrow().clone();
+        let mut replay = Replay::new(make(link.seed), horizon);
+        let restored = replay.restore(link.actions, link.cursor, link.at);
+        *self.replay.borrow_mut() = replay;
+        self.seed.set(link.seed);
+        self.changed(LastMove::Flow);
+        restored_notice(restored)
     }
 
     /// Props for the shared controls.

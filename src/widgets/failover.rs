@@ -16,15 +16,18 @@ use crate::canvas::{
     Align, Band, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone,
 };
 use crate::player::{
-    use_media_query, use_player, Choice, Narration, PlayerControls, PlayerSetup, SimFigure, Slider, TableToggle,
+    link_notices, use_link_run, use_media_query, use_player, Choice, CopyLink, Narration, PlayerControls, PlayerSetup,
+    SimFigure, Slider, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
+use crate::share::{from_link, numbers_value, ActionToken, FromLink, Params, Reader, Shareable};
 use crate::widgets::presets::{Preset, PresetState};
 
 const TITLE: &str = "Failover timeline";
 const HORIZON_MS: u64 = 60_000;
 /// A minute of failover plays in half a minute at 1×.
-const SETUP: PlayerSetup = PlayerSetup { horizon: Time::from_ms(HORIZON_MS), default_seed: 1, sim_ms_per_real_ms: 2.0 };
+pub(crate) const SETUP: PlayerSetup =
+    PlayerSetup { horizon: Time::from_ms(HORIZON_MS), default_seed: 1, sim_ms_per_real_ms: 2.0 };
 
 /// The reader's settings. Every change replays the story from the start: writes running, the leader dies at t=0.
 #[derive(Clone, Debug, PartialEq)]
@@ -243,6 +246,66 @@ pub struct FailoverProps {
     pub chapter: &'static str,
     #[prop_or_default]
     pub preset: Option<&'static Preset>,
+    /// A shared link's state for this simulation.
+    #[prop_or_default]
+    pub link: Option<Rc<Params>>,
+}
+
+/// The slider ranges, shared by the sliders and the link reader so a link can ask for nothing a slider cannot.
+const DETECTION_S: std::ops::RangeInclusive<u64> = 2..=60;
+const LAG_ENTRIES_MAX: u64 = 100;
+const STALE_CLIENTS_MAX: u64 = 2;
+
+impl Shareable for Settings {
+    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+        out.push(("timeout", self.detection_timeout_s.to_string()));
+        out.push(("lags", numbers_value(&self.lags)));
+        out.push(("maxlag", self.max_lag.to_string()));
+        out.push(("stale", self.stale_clients.to_string()));
+        out.push(("repl", if self.sync { "sync" } else { "async" }.to_owned()));
+        out.push(("fencing", if self.fencing { "1" } else { "0" }.to_owned()));
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Self {
+        let d = Settings::default();
+        let followers = d.lags.len();
+        Settings {
+            detection_timeout_s: reader.number("timeout", "Detection timeout (s)", DETECTION_S, d.detection_timeout_s),
+            lags: reader.numbers("lags", "follower lags (writes)", followers..=followers, 0..=LAG_ENTRIES_MAX, &d.lags),
+            max_lag: reader.number("maxlag", "Maximum lag for promotion", 0..=LAG_ENTRIES_MAX, d.max_lag),
+            stale_clients: reader.number(
+                "stale",
+                "Clients at the old leader",
+                0..=STALE_CLIENTS_MAX,
+                u64::from(d.stale_clients),
+            ) as u8,
+            sync: reader.choice("repl", "replication", &[("sync", true), ("async", false)], d.sync),
+            fencing: reader.flag("fencing", "Fencing", d.fencing),
+        }
+    }
+}
+
+/// The reader's buttons, as a link writes them. Settings changes are not actions here: each starts a new run.
+impl ActionToken for Action {
+    fn token(&self) -> Option<String> {
+        match self {
+            Action::StartWrites => Some("start".to_owned()),
+            Action::StopWrites => Some("stop".to_owned()),
+            Action::KillLeader => Some("kill".to_owned()),
+            Action::RestartOldLeader => Some("restart".to_owned()),
+            Action::Configure(_) => None,
+        }
+    }
+
+    fn from_token(token: &str) -> Option<Self> {
+        match token {
+            "start" => Some(Action::StartWrites),
+            "stop" => Some(Action::StopWrites),
+            "kill" => Some(Action::KillLeader),
+            "restart" => Some(Action::RestartOldLeader),
+            _ => None,
+        }
+    }
 }
 
 #[function_component(FailoverSim)]
@@ -254,10 +317,24 @@ pub fn failover_sim(props: &FailoverProps) -> Html {
             progress.dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "failover".into() })
         })
     };
-    let settings = use_state(|| Settings::from_preset(props.preset));
+    let FromLink { settings: linked, run, notices } =
+        from_link::<Settings, Action>(props.link.as_deref(), SETUP.default_seed, || {
+            Settings::from_preset(props.preset)
+        });
+    let settings = use_state(|| linked);
     let narrow = use_media_query("(max-width: 600px)");
     let initial = (*settings).clone();
     let player = use_player(move |seed| initial.build(seed), SETUP, on_first_use);
+    let notices = use_link_run(&player, run, notices);
+    let pairs = {
+        let (player, current) = (player.clone(), (*settings).clone());
+        Callback::from(move |_: ()| {
+            let mut pairs = Vec::new();
+            current.write(&mut pairs);
+            player.run_link()?.write(&mut pairs);
+            Some(pairs)
+        })
+    };
     let change = {
         let settings = settings.clone();
         let player = player.clone();
@@ -334,6 +411,7 @@ pub fn failover_sim(props: &FailoverProps) -> Html {
     );
     html! {
         <SimFigure label={TITLE} onkeydown={player.on_key()}>
+            { link_notices(&notices) }
             <SimCanvas {scene} {label} />
             <div class="sim-actions" role="group" aria-label="Cluster actions">
                 { if writing {
@@ -345,8 +423,8 @@ pub fn failover_sim(props: &FailoverProps) -> Html {
                 <button type="button" onclick={act(Action::RestartOldLeader)} disabled={!can_restart}>{ "Restart old leader" }</button>
             </div>
             <div class="sim-settings">
-                <Slider label="Detection timeout" min={2} max={60} value={settings.detection_timeout_s as i64} unit="s"
-                    onchange={setting(|s, v| s.detection_timeout_s = v.clamp(2, 60) as u64)} />
+                <Slider label="Detection timeout" min={*DETECTION_S.start() as i64} max={*DETECTION_S.end() as i64} value={settings.detection_timeout_s as i64} unit="s"
+                    onchange={setting(|s, v| s.detection_timeout_s = (v.max(0) as u64).clamp(*DETECTION_S.start(), *DETECTION_S.end()))} />
                 <Slider label="F1 lag" min={0} max={100} value={settings.lags[0] as i64} unit="writes"
                     onchange={setting(|s, v| s.lags[0] = v.clamp(0, 100) as u64)} />
                 <Slider label="F2 lag" min={0} max={100} value={settings.lags[1] as i64} unit="writes"
@@ -363,6 +441,7 @@ pub fn failover_sim(props: &FailoverProps) -> Html {
                 </div>
             </div>
             <PlayerControls ..player.controls() />
+            <CopyLink sim="failover" chapter={props.chapter} {pairs} />
             <Narration text={player.narration()} />
             <div class="sim-panel">
                 { summary.map(|s| html! { <p>{ s }</p> }) }

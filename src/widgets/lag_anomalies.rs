@@ -21,14 +21,17 @@ use crate::canvas::{
     Align, Band, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone,
 };
 use crate::player::{
-    use_media_query, use_player, Choice, LastMove, Narration, PlayerControls, PlayerSetup, SimFigure, TableToggle,
+    link_notices, use_link_run, use_media_query, use_player, Choice, CopyLink, LastMove, Narration, PlayerControls,
+    PlayerSetup, SimFigure, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
+use crate::share::{from_link, shown, ActionToken, FromLink, Params, Reader, Shareable};
 
 const TITLE: &str = "Replication lag anomalies";
 /// The stories last about 3.5 s (Bob's lagging follower catches up at about 3.4 s, Carol reloads at 3 s); at a
 /// fifth of real time a 300 ms replication crawls across the figure in 1.5 s and the whole story plays in 20 s.
-const SETUP: PlayerSetup = PlayerSetup { horizon: Time::from_ms(4_000), default_seed: 1, sim_ms_per_real_ms: 0.2 };
+pub(crate) const SETUP: PlayerSetup =
+    PlayerSetup { horizon: Time::from_ms(4_000), default_seed: 1, sim_ms_per_real_ms: 0.2 };
 /// The lag slider's stops: fine below a second, where the anomalies begin, coarse up to the model's minute.
 pub const LAG_STOPS_MS: [u64; 17] =
     [0, 20, 50, 100, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 10_000, 20_000, 30_000, 60_000];
@@ -797,6 +800,73 @@ fn lag_slider(props: &LagSliderProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct LagAnomaliesProps {
     pub chapter: &'static str,
+    /// A shared link's state for this simulation.
+    #[prop_or_default]
+    pub link: Option<Rc<Params>>,
+}
+
+/// A fix's name in a link.
+fn fix_value(fix: Fix) -> &'static str {
+    match fix {
+        Fix::LeaderWindow => "leader-window",
+        Fix::LsnTracking => "lsn",
+        Fix::StickySessions => "sticky",
+        Fix::SamePartition => "one-partition",
+    }
+}
+
+impl Shareable for Settings {
+    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+        out.push(("story", story_value(self.story).to_owned()));
+        out.push(("lag", self.lag_ms.to_string()));
+        let fixes: Vec<&str> = self.fixes.iter().map(|f| fix_value(*f)).collect();
+        out.push(("fixes", fixes.join(".")));
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Self {
+        let stories: Vec<(&str, Story)> = Story::ALL.iter().map(|s| (story_value(*s), *s)).collect();
+        let story = reader.choice("story", "anomaly", &stories, Story::ReadYourWrites);
+        let mut settings = Settings::story(story);
+        // The slider has stops; a lag between them goes to the nearest, as the slider would show it.
+        let asked = reader.number("lag", "Lag (ms)", 0..=LAG_MS_MAX, settings.lag_ms);
+        let lag_ms = LAG_STOPS_MS[stop_index(asked)];
+        if lag_ms != asked {
+            reader.notices.push(format!("Lag {asked} ms is not on the slider; using the nearest stop, {lag_ms} ms."));
+        }
+        settings.lag_ms = lag_ms;
+        let names: Vec<(&str, Fix)> = Fix::ALL.iter().map(|f| (fix_value(*f), *f)).collect();
+        for name in reader.list("fixes") {
+            match names.iter().find(|(n, _)| *n == name) {
+                Some((_, fix)) if story.fixes().contains(fix) => {
+                    settings.fixes.insert(*fix);
+                }
+                Some((_, fix)) => reader.notices.push(format!(
+                    "The fix '{}' does not apply to {}; leaving it off.",
+                    fix.name(),
+                    story_label(story).to_lowercase()
+                )),
+                None => reader.notices.push(format!("Unknown fix '{}'; leaving it off.", shown(&name))),
+            }
+        }
+        settings
+    }
+}
+
+/// The reader's one button, reloading the watcher's page: `read-<user>-<key>,<key>`. The stories' other steps
+/// are scripted, not the reader's, so nothing else needs a token.
+impl ActionToken for Action {
+    fn token(&self) -> Option<String> {
+        match self {
+            Action::Do(UserOp::Read { user, keys }) => Some(format!("read-{user}-{}", keys.join(","))),
+            _ => None,
+        }
+    }
+
+    fn from_token(token: &str) -> Option<Self> {
+        let (user, keys) = token.strip_prefix("read-")?.split_once('-')?;
+        let keys: Vec<String> = keys.split(',').filter(|k| !k.is_empty()).map(str::to_owned).collect();
+        (!user.is_empty() && !keys.is_empty()).then(|| Action::Do(UserOp::Read { user: user.to_owned(), keys }))
+    }
 }
 
 #[function_component(LagAnomaliesSim)]
@@ -809,10 +879,22 @@ pub fn lag_anomalies_sim(props: &LagAnomaliesProps) -> Html {
                 .dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "lag-anomalies".into() })
         })
     };
-    let settings = use_state(Settings::default);
+    let FromLink { settings: linked, run, notices } =
+        from_link::<Settings, Action>(props.link.as_deref(), SETUP.default_seed, Settings::default);
+    let settings = use_state(|| linked);
     let narrow = use_media_query("(max-width: 600px)");
     let initial = (*settings).clone();
     let player = use_player(move |seed| initial.build(seed), SETUP, on_first_use.clone());
+    let notices = use_link_run(&player, run, notices);
+    let pairs = {
+        let (player, current) = (player.clone(), (*settings).clone());
+        Callback::from(move |_: ()| {
+            let mut pairs = Vec::new();
+            current.write(&mut pairs);
+            player.run_link()?.write(&mut pairs);
+            Some(pairs)
+        })
+    };
     let fix_id = use_memo((), |_| format!("lag-fix-{}", crate::player::unique_id()));
     let table = use_memo(((*settings).clone(), *player.seed), |(s, seed)| outcomes(s, *seed));
 
@@ -908,6 +990,7 @@ pub fn lag_anomalies_sim(props: &LagAnomaliesProps) -> Html {
     );
     html! {
         <SimFigure label={TITLE} onkeydown={player.on_key()}>
+            { link_notices(&notices) }
             <SimCanvas {scene} label={label} />
             <div class="sim-settings">
                 <Choice label="Anomaly" value={story_value(story)} onchange={on_story}
@@ -952,6 +1035,7 @@ pub fn lag_anomalies_sim(props: &LagAnomaliesProps) -> Html {
                 </ul>
             </div>
             <PlayerControls ..player.controls() />
+            <CopyLink sim="lag-anomalies" chapter={props.chapter} {pairs} />
             <Narration text={narration} />
             <div class="sim-panel">
                 <h3>{ format!("Same seed, to {}: without and with the fix", SETUP.horizon) }</h3>

@@ -5,8 +5,8 @@
 use std::rc::Rc;
 
 use sim::leader_follower::{
-    Action, Addr, Config, Durability, Fate, FollowerConfig, LeaderFollower, MessageKind, Phase, ReadScaling,
-    Replication, Role, WriteStatus, FOLLOWERS_MAX, FOLLOWERS_MIN,
+    Action, Addr, Config, Durability, Fate, FollowerConfig, FollowerId, LeaderFollower, MessageKind, Phase,
+    ReadScaling, Replication, Role, WriteStatus, FOLLOWERS_MAX, FOLLOWERS_MIN,
 };
 use sim::{Model, Time};
 use yew::prelude::*;
@@ -15,15 +15,20 @@ use crate::canvas::{
     Align, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone,
 };
 use crate::player::{
-    use_media_query, use_player, Choice, Narration, PlayerControls, PlayerSetup, SimFigure, Slider, TableToggle,
+    link_notices, use_link_run, use_media_query, use_player, Choice, CopyLink, Narration, PlayerControls, PlayerSetup,
+    SimFigure, Slider, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
+use crate::share::{from_link, numbers_value, ActionToken, FromLink, Params, Reader, Shareable};
 use crate::widgets::presets::{Preset, PresetState};
 
 const TITLE: &str = "Leader-follower replication";
 /// One write takes about a dozen milliseconds, so this figure runs its clock at 1/100 of real time.
-const SETUP: PlayerSetup = PlayerSetup { horizon: Time::from_ms(2_000), default_seed: 1, sim_ms_per_real_ms: 0.01 };
+pub(crate) const SETUP: PlayerSetup =
+    PlayerSetup { horizon: Time::from_ms(2_000), default_seed: 1, sim_ms_per_real_ms: 0.01 };
 const LATENCY_MS_MAX: i64 = 40;
+const SCALING_FOLLOWERS_MAX: i64 = 20;
+const WRITE_CPU_PERCENT_MAX: i64 = 90;
 
 /// The settings the reader picks; every change builds a new run.
 #[derive(Clone, Debug, PartialEq)]
@@ -211,6 +216,84 @@ pub struct LeaderFollowerProps {
     pub chapter: &'static str,
     #[prop_or_default]
     pub preset: Option<&'static Preset>,
+    /// A shared link's state for this simulation.
+    #[prop_or_default]
+    pub link: Option<Rc<Params>>,
+}
+
+/// Everything the reader can set in this figure: the run's settings and the read-scaling panel beside it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shared {
+    pub settings: Settings,
+    pub scaling_followers: i64,
+    pub write_cpu_percent: i64,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared { settings: Settings::default(), scaling_followers: 3, write_cpu_percent: 50 }
+    }
+}
+
+const MODES: &[(&str, Durability)] = &[
+    ("sync", Durability::Synchronous),
+    ("semi", Durability::SemiSynchronous { sync_count: 1 }),
+    ("async", Durability::Asynchronous),
+];
+
+impl Shareable for Shared {
+    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+        out.push(("mode", durability_value(self.settings.durability).to_owned()));
+        out.push(("lat", numbers_value(&self.settings.latencies_ms)));
+        out.push(("readers", self.scaling_followers.to_string()));
+        out.push(("cpu", self.write_cpu_percent.to_string()));
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Self {
+        let default = Shared::default();
+        let durability = reader.choice("mode", "mode", MODES, default.settings.durability);
+        let latencies_ms = reader.numbers(
+            "lat",
+            "follower latencies (ms)",
+            FOLLOWERS_MIN..=FOLLOWERS_MAX,
+            0..=LATENCY_MS_MAX as u64,
+            &default.settings.latencies_ms,
+        );
+        let scaling_followers =
+            reader.number("readers", "Read-scaling followers", 0..=SCALING_FOLLOWERS_MAX as u64, 3) as i64;
+        let write_cpu_percent =
+            reader.number("cpu", "Leader CPU spent on writes (%)", 0..=WRITE_CPU_PERCENT_MAX as u64, 50) as i64;
+        Shared { settings: Settings { durability, latencies_ms }, scaling_followers, write_cpu_percent }
+    }
+}
+
+/// The reader's buttons, as a link writes them.
+impl ActionToken for Action {
+    fn token(&self) -> Option<String> {
+        Some(match self {
+            Action::SendWrite => "write".to_owned(),
+            Action::KillLeader => "kill".to_owned(),
+            Action::AddFollower => "add".to_owned(),
+            Action::CrashFollower(f) => format!("crash-{}", f.0),
+            Action::RestartFollower(f) => format!("restart-{}", f.0),
+        })
+    }
+
+    fn from_token(token: &str) -> Option<Self> {
+        let follower = |rest: &str| rest.parse::<u8>().ok().map(FollowerId);
+        match token {
+            "write" => Some(Action::SendWrite),
+            "kill" => Some(Action::KillLeader),
+            "add" => Some(Action::AddFollower),
+            _ => {
+                if let Some(rest) = token.strip_prefix("crash-") {
+                    follower(rest).map(Action::CrashFollower)
+                } else {
+                    token.strip_prefix("restart-").and_then(follower).map(Action::RestartFollower)
+                }
+            }
+        }
+    }
 }
 
 #[function_component(LeaderFollowerSim)]
@@ -223,12 +306,32 @@ pub fn leader_follower_sim(props: &LeaderFollowerProps) -> Html {
                 .dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "leader-follower".into() })
         })
     };
-    let settings = use_state(|| Settings::from_preset(props.preset));
+    let FromLink { settings: shared, run, notices } =
+        from_link::<Shared, Action>(props.link.as_deref(), SETUP.default_seed, || Shared {
+            settings: Settings::from_preset(props.preset),
+            ..Shared::default()
+        });
+    let settings = use_state(|| shared.settings.clone());
     let narrow = use_media_query("(max-width: 600px)");
     let initial = (*settings).clone();
     let player = use_player(move |seed| initial.build(seed), SETUP, on_first_use);
-    let scaling_followers = use_state(|| 3i64);
-    let write_cpu = use_state(|| 50i64);
+    let notices = use_link_run(&player, run, notices);
+    let scaling_followers = use_state(|| shared.scaling_followers);
+    let write_cpu = use_state(|| shared.write_cpu_percent);
+    let pairs = {
+        let player = player.clone();
+        let shared = Shared {
+            settings: (*settings).clone(),
+            scaling_followers: *scaling_followers,
+            write_cpu_percent: *write_cpu,
+        };
+        Callback::from(move |_: ()| {
+            let mut pairs = Vec::new();
+            shared.write(&mut pairs);
+            player.run_link()?.write(&mut pairs);
+            Some(pairs)
+        })
+    };
 
     let change = {
         let settings = settings.clone();
@@ -332,6 +435,7 @@ pub fn leader_follower_sim(props: &LeaderFollowerProps) -> Html {
     );
     html! {
         <SimFigure label={TITLE} onkeydown={player.on_key()}>
+            { link_notices(&notices) }
             <SimCanvas {scene} label={label} />
             <div class="sim-actions" role="group" aria-label="Cluster actions">
                 <button type="button" class="primary" onclick={act(Action::SendWrite)} disabled={!can_send}>{ "Send Write" }</button>
@@ -359,6 +463,7 @@ pub fn leader_follower_sim(props: &LeaderFollowerProps) -> Html {
                 }) }
             </div>
             <PlayerControls ..player.controls() />
+            <CopyLink sim="leader-follower" chapter={props.chapter} {pairs} />
             <Narration text={player.narration()} />
             <div class="sim-panel">
                 <p>{ summary }</p>
@@ -367,8 +472,8 @@ pub fn leader_follower_sim(props: &LeaderFollowerProps) -> Html {
             <div class="sim-panel">
                 <h3>{ "Read scaling" }</h3>
                 <div class="sim-settings">
-                    <Slider label="Followers" min={0} max={20} value={*scaling_followers} onchange={on_scaling} />
-                    <Slider label="Leader CPU spent on writes" min={0} max={90} value={*write_cpu} unit="%" onchange={on_write_cpu} />
+                    <Slider label="Followers" min={0} max={SCALING_FOLLOWERS_MAX} value={*scaling_followers} onchange={on_scaling} />
+                    <Slider label="Leader CPU spent on writes" min={0} max={WRITE_CPU_PERCENT_MAX} value={*write_cpu} unit="%" onchange={on_write_cpu} />
                 </div>
                 <p>
                     { format!(

@@ -10,13 +10,20 @@ mod quorum;
 mod single_node;
 mod version_vectors;
 
+#[cfg(test)]
+mod link_tests;
+
 pub mod databases;
 mod decision_walk;
 pub mod decisions;
 pub mod presets;
 mod strategy_comparison;
 
+use std::rc::Rc;
+
 use yew::prelude::*;
+
+use crate::share::Params;
 
 include!("names.rs");
 
@@ -38,7 +45,9 @@ pub use strategy_comparison::StrategyComparison;
 /// fallback arm is only reachable if `names.rs` lists a simulation this function forgot.
 pub fn mount(name: &str, chapter: &'static str) -> Html {
     match name {
-        "single-node" => html! { <SingleNodeSim {chapter} /> },
+        "single-node" => {
+            html! { <PresetHost simulation="single-node" {chapter} render={single_node as presets::RenderSim} /> }
+        }
         "leader-follower" => {
             html! { <PresetHost simulation="leader-follower" {chapter} render={leader_follower as presets::RenderSim} /> }
         }
@@ -49,7 +58,9 @@ pub fn mount(name: &str, chapter: &'static str) -> Html {
         }
         "quorum" => html! { <PresetHost simulation="quorum" {chapter} render={quorum as presets::RenderSim} /> },
         "version-vectors" => html! { <VersionVectorsSim {chapter} /> },
-        "lag-anomalies" => html! { <LagAnomaliesSim {chapter} /> },
+        "lag-anomalies" => {
+            html! { <PresetHost simulation="lag-anomalies" {chapter} render={lag_anomalies as presets::RenderSim} /> }
+        }
         "code-drills" => html! { <CodeDrillsSim {chapter} /> },
         "strategy-comparison" => html! { <StrategyComparison {chapter} /> },
         "pg-vs-cassandra" => html! { <DecisionWalk walk={&decisions::PG_VS_CASSANDRA} {chapter} /> },
@@ -60,19 +71,27 @@ pub fn mount(name: &str, chapter: &'static str) -> Html {
     }
 }
 
-// The simulations that take a preset from the address, drawn by their `PresetHost`.
-fn leader_follower(chapter: &'static str, preset: Option<&'static presets::Preset>) -> Html {
-    html! { <LeaderFollowerSim {chapter} {preset} /> }
+// The simulations that take a preset or a shared link from the address, drawn by their `PresetHost`.
+fn single_node(chapter: &'static str, _: Option<&'static presets::Preset>, link: Option<Rc<Params>>) -> Html {
+    html! { <SingleNodeSim {chapter} {link} /> }
 }
 
-fn failover(chapter: &'static str, preset: Option<&'static presets::Preset>) -> Html {
-    html! { <FailoverSim {chapter} {preset} /> }
+fn leader_follower(chapter: &'static str, preset: Option<&'static presets::Preset>, link: Option<Rc<Params>>) -> Html {
+    html! { <LeaderFollowerSim {chapter} {preset} {link} /> }
 }
 
-fn multi_leader(chapter: &'static str, preset: Option<&'static presets::Preset>) -> Html {
-    html! { <MultiLeaderSim {chapter} {preset} /> }
+fn failover(chapter: &'static str, preset: Option<&'static presets::Preset>, link: Option<Rc<Params>>) -> Html {
+    html! { <FailoverSim {chapter} {preset} {link} /> }
 }
 
-fn quorum(chapter: &'static str, preset: Option<&'static presets::Preset>) -> Html {
-    html! { <QuorumSim {chapter} {preset} /> }
+fn lag_anomalies(chapter: &'static str, _: Option<&'static presets::Preset>, link: Option<Rc<Params>>) -> Html {
+    html! { <LagAnomaliesSim {chapter} {link} /> }
+}
+
+fn multi_leader(chapter: &'static str, preset: Option<&'static presets::Preset>, link: Option<Rc<Params>>) -> Html {
+    html! { <MultiLeaderSim {chapter} {preset} {link} /> }
+}
+
+fn quorum(chapter: &'static str, preset: Option<&'static presets::Preset>, link: Option<Rc<Params>>) -> Html {
+    html! { <QuorumSim {chapter} {preset} {link} /> }
 }

@@ -20,14 +20,17 @@ use crate::canvas::{
     Align, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone,
 };
 use crate::player::{
-    use_media_query, use_player, Choice, Narration, PlayerControls, PlayerSetup, SimFigure, Slider, TableToggle,
+    link_notices, use_link_run, use_media_query, use_player, Choice, CopyLink, Narration, PlayerControls, PlayerSetup,
+    SimFigure, Slider, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
+use crate::share::{from_link, numbers_value, ActionToken, FromLink, Params, Reader, Shareable};
 use crate::widgets::presets::{Preset, PresetState};
 
 const TITLE: &str = "Multi-leader write conflict";
 /// Cross-continent messages take 150-240 ms; at a quarter of real time one crosses the figure in about a second.
-const SETUP: PlayerSetup = PlayerSetup { horizon: Time::from_ms(10_000), default_seed: 1, sim_ms_per_real_ms: 0.25 };
+pub(crate) const SETUP: PlayerSetup =
+    PlayerSetup { horizon: Time::from_ms(10_000), default_seed: 1, sim_ms_per_real_ms: 0.25 };
 /// The clock-skew sliders span plus or minus two seconds (the model allows a minute).
 const SKEW_SLIDER_MS: i64 = 2_000;
 /// The gap between a triggered conflict's two writes, at most.
@@ -547,6 +550,120 @@ pub struct MultiLeaderProps {
     pub chapter: &'static str,
     #[prop_or_default]
     pub preset: Option<&'static Preset>,
+    /// A shared link's state for this simulation.
+    #[prop_or_default]
+    pub link: Option<Rc<Params>>,
+}
+
+/// Everything the reader can set in this figure: the run's settings, the leader the buttons act on, and the
+/// operational-transform panel.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shared {
+    pub settings: Settings,
+    pub selected: u8,
+    pub ot_insert_at: i64,
+    pub ot_delete_at: i64,
+    pub ot_transform: bool,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared { settings: Settings::default(), selected: 1, ot_insert_at: 1, ot_delete_at: 4, ot_transform: false }
+    }
+}
+
+/// The operational-transform sliders: an insert anywhere in "HELLO" (0–5), a delete of one of its letters (0–4).
+const OT_INSERT_MAX: i64 = 5;
+const OT_DELETE_MAX: i64 = 4;
+
+impl Shareable for Shared {
+    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+        let s = &self.settings;
+        out.push(("resolve", strategy_value(s.strategy).to_owned()));
+        out.push(("topology", s.shape.value().to_owned()));
+        out.push(("story", s.scenario.value().to_owned()));
+        out.push(("skews", numbers_value(&s.skews_ms)));
+        out.push(("gap", s.gap_ms.to_string()));
+        out.push(("leader", self.selected.to_string()));
+        out.push(("ot", numbers_value(&[self.ot_insert_at, self.ot_delete_at])));
+        out.push(("transform", if self.ot_transform { "1" } else { "0" }.to_owned()));
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Self {
+        let d = Shared::default();
+        let strategies: Vec<(&str, Strategy)> = Strategy::ALL.iter().map(|s| (strategy_value(*s), *s)).collect();
+        let shapes: Vec<(&str, Shape)> = Shape::ALL.iter().map(|s| (s.value(), *s)).collect();
+        let stories =
+            [(Scenario::Address.value(), Scenario::Address), (Scenario::CreateDelete.value(), Scenario::CreateDelete)];
+        let strategy = reader.choice("resolve", "resolution", &strategies, d.settings.strategy);
+        let shape = reader.choice("topology", "topology", &shapes, d.settings.shape);
+        let scenario = reader.choice("story", "story", &stories, d.settings.scenario);
+        // The story sets the first two clocks; explicit skews in the link then say what the reader had.
+        let base = Settings { strategy, shape, ..d.settings.clone() }.with_scenario(scenario);
+        let skews_ms = reader.numbers(
+            "skews",
+            "clock skews (ms)",
+            LEADERS_MIN..=LEADERS_MAX,
+            -SKEW_SLIDER_MS..=SKEW_SLIDER_MS,
+            &base.skews_ms,
+        );
+        let gap_ms = reader.number("gap", "Conflict gap (ms)", 0..=GAP_SLIDER_MS as u64, base.gap_ms);
+        let settings = Settings { skews_ms, gap_ms, ..base };
+        let selected = reader.number("leader", "Selected leader", 1..=settings.leader_count() as u8, d.selected);
+        let ot =
+            reader.numbers("ot", "transform positions", 2..=2, 0..=OT_INSERT_MAX, &[d.ot_insert_at, d.ot_delete_at]);
+        Shared {
+            settings,
+            selected,
+            ot_insert_at: ot[0],
+            ot_delete_at: ot[1].min(OT_DELETE_MAX),
+            ot_transform: reader.flag("transform", "Transform", d.ot_transform),
+        }
+    }
+}
+
+/// The reader's buttons, as a link writes them: `conflict`, `kill-2`, `restart-2`, `keep-1-0` (leader, sibling),
+/// `write-1-set-<text>`, `write-2-del`, `write-1-inc-<n>`.
+impl ActionToken for Action {
+    fn token(&self) -> Option<String> {
+        Some(match self {
+            Action::TriggerConflict => "conflict".to_owned(),
+            Action::KillLeader(n) => format!("kill-{}", n.0),
+            Action::RestartLeader(n) => format!("restart-{}", n.0),
+            Action::ResolveSiblings { leader, keep } => format!("keep-{}-{keep}", leader.0),
+            Action::Write { leader, op: Op::Set(text) } => format!("write-{}-set-{text}", leader.0),
+            Action::Write { leader, op: Op::Delete } => format!("write-{}-del", leader.0),
+            Action::Write { leader, op: Op::Increment(by) } => format!("write-{}-inc-{by}", leader.0),
+        })
+    }
+
+    fn from_token(token: &str) -> Option<Self> {
+        let node = |text: &str| text.parse::<u8>().ok().map(NodeId);
+        if token == "conflict" {
+            return Some(Action::TriggerConflict);
+        }
+        let (verb, rest) = token.split_once('-')?;
+        match verb {
+            "kill" => node(rest).map(Action::KillLeader),
+            "restart" => node(rest).map(Action::RestartLeader),
+            "keep" => {
+                let (leader, keep) = rest.split_once('-')?;
+                Some(Action::ResolveSiblings { leader: node(leader)?, keep: keep.parse().ok()? })
+            }
+            "write" => {
+                let mut parts = rest.splitn(3, '-');
+                let leader = node(parts.next()?)?;
+                let op = match (parts.next()?, parts.next()) {
+                    ("set", Some(text)) => Op::Set(text.to_owned()),
+                    ("del", None) => Op::Delete,
+                    ("inc", Some(by)) => Op::Increment(by.parse().ok()?),
+                    _ => return None,
+                };
+                Some(Action::Write { leader, op })
+            }
+            _ => None,
+        }
+    }
 }
 
 #[function_component(MultiLeaderSim)]
@@ -558,14 +675,36 @@ pub fn multi_leader_sim(props: &MultiLeaderProps) -> Html {
             progress.dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "multi-leader".into() })
         })
     };
-    let settings = use_state(|| Settings::from_preset(props.preset));
+    let FromLink { settings: shared, run, notices } =
+        from_link::<Shared, Action>(props.link.as_deref(), SETUP.default_seed, || Shared {
+            settings: Settings::from_preset(props.preset),
+            ..Shared::default()
+        });
+    let settings = use_state(|| shared.settings.clone());
     let narrow = use_media_query("(max-width: 600px)");
     let initial = (*settings).clone();
     let player = use_player(move |seed| initial.build(seed), SETUP, on_first_use.clone());
-    let selected = use_state(|| 1u8);
-    let ot_a = use_state(|| 1i64);
-    let ot_b = use_state(|| 4i64);
-    let ot_on = use_state(|| false);
+    let notices = use_link_run(&player, run, notices);
+    let selected = use_state(|| shared.selected);
+    let ot_a = use_state(|| shared.ot_insert_at);
+    let ot_b = use_state(|| shared.ot_delete_at);
+    let ot_on = use_state(|| shared.ot_transform);
+    let pairs = {
+        let player = player.clone();
+        let shared = Shared {
+            settings: (*settings).clone(),
+            selected: *selected,
+            ot_insert_at: *ot_a,
+            ot_delete_at: *ot_b,
+            ot_transform: *ot_on,
+        };
+        Callback::from(move |_: ()| {
+            let mut pairs = Vec::new();
+            shared.write(&mut pairs);
+            player.run_link()?.write(&mut pairs);
+            Some(pairs)
+        })
+    };
     let ot_id = use_memo((), |_| format!("ot-transform-{}", crate::player::unique_id()));
     let table = use_memo(((*settings).clone(), *player.seed), |(s, seed)| outcomes(s, *seed));
 
@@ -647,11 +786,11 @@ pub fn multi_leader_sim(props: &MultiLeaderProps) -> Html {
     let (at_a, at_b, verdict) = ot_panel(*ot_a as usize, *ot_b as usize, *ot_on);
     let on_ot_a = {
         let s = ot_a.clone();
-        Callback::from(move |v: i64| s.set(v.clamp(0, 5)))
+        Callback::from(move |v: i64| s.set(v.clamp(0, OT_INSERT_MAX)))
     };
     let on_ot_b = {
         let s = ot_b.clone();
-        Callback::from(move |v: i64| s.set(v.clamp(0, 4)))
+        Callback::from(move |v: i64| s.set(v.clamp(0, OT_DELETE_MAX)))
     };
     let on_ot_toggle = {
         let s = ot_on.clone();
@@ -670,6 +809,7 @@ pub fn multi_leader_sim(props: &MultiLeaderProps) -> Html {
     let lost_deletes = metrics.deletes_ignored + metrics.resurrections;
     html! {
         <SimFigure label={TITLE} onkeydown={player.on_key()}>
+            { link_notices(&notices) }
             <SimCanvas {scene} label={label} />
             <div class="sim-actions" role="group" aria-label="Conflict">
                 <button type="button" class="primary" onclick={act(Action::TriggerConflict)} disabled={!can_trigger}>{ "Trigger Conflict" }</button>
@@ -727,6 +867,7 @@ pub fn multi_leader_sim(props: &MultiLeaderProps) -> Html {
                 }) }
             </div>
             <PlayerControls ..player.controls() />
+            <CopyLink sim="multi-leader" chapter={props.chapter} {pairs} />
             <Narration text={player.narration()} />
             <div class="sim-panel">
                 <p>{ agree_words }</p>
@@ -762,8 +903,8 @@ pub fn multi_leader_sim(props: &MultiLeaderProps) -> Html {
             <div class="sim-panel">
                 <h3>{ "Operational transformation: two concurrent edits of HELLO" }</h3>
                 <div class="sim-settings">
-                    <Slider label="A inserts X at position" min={0} max={5} value={*ot_a} onchange={on_ot_a} />
-                    <Slider label="B deletes position" min={0} max={4} value={*ot_b} onchange={on_ot_b} />
+                    <Slider label="A inserts X at position" min={0} max={OT_INSERT_MAX} value={*ot_a} onchange={on_ot_a} />
+                    <Slider label="B deletes position" min={0} max={OT_DELETE_MAX} value={*ot_b} onchange={on_ot_b} />
                     <div class="checkbox">
                         <input id={(*ot_id).clone()} type="checkbox" checked={*ot_on} onchange={on_ot_toggle} />
                         <label for={(*ot_id).clone()}>{ "Transform the incoming edit (OT)" }</label>

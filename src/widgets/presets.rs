@@ -5,7 +5,10 @@
 //! shows a line saying which preset is on (or why none is), and gives the widget its preset as a prop. The
 //! widget turns it into its own settings (`Settings::from_preset` in each widget). An unknown name, or a preset
 //! meant for another simulation, leaves the widget in its default state with a visible notice: a bad link never
-//! blanks the page.
+//! blanks the page. The same host reads a shared link's state (`?sim=<name>&…`, see [`crate::share`]) and hands
+//! it to the widget, which mounts the single-node and lag-anomaly simulations through it too.
+
+use std::rc::Rc;
 
 use gloo_events::EventListener;
 use sim::leader_follower::Durability;
@@ -13,6 +16,7 @@ use sim::multi_leader::Strategy;
 use yew::prelude::*;
 
 use crate::content;
+use crate::share::{shown, Params};
 
 /// The state a preset puts its simulation in. Only what differs from the widget's default is named.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,8 +212,48 @@ fn current_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
 
-/// How a [`PresetHost`] draws its simulation: the chapter and the preset in, the widget out.
-pub type RenderSim = fn(&'static str, Option<&'static Preset>) -> Html;
+/// What a simulation was asked to show by a shared link (`?sim=NAME&…`, see [`crate::share`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum LinkRequest {
+    /// No link state for this simulation.
+    None,
+    /// A link for this simulation: its settings and run, still to be read (and clamped) by the widget.
+    Apply(Rc<Params>),
+    /// A link naming a simulation the book does not have.
+    Unknown(String),
+}
+
+pub fn link_request(simulation: &str, hash: &str) -> LinkRequest {
+    let params = Params::from_hash(hash);
+    match params.simulation() {
+        None => LinkRequest::None,
+        Some(name) if name == simulation => LinkRequest::Apply(Rc::new(params)),
+        // Another simulation of the book: it reads the link itself where it is mounted.
+        Some(name) if crate::widgets::SIMULATIONS.contains(&name) => LinkRequest::None,
+        Some(name) => LinkRequest::Unknown(shown(name)),
+    }
+}
+
+impl LinkRequest {
+    pub fn params(&self) -> Option<Rc<Params>> {
+        match self {
+            LinkRequest::Apply(params) => Some(params.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn notice(&self) -> Option<String> {
+        match self {
+            LinkRequest::Unknown(name) => {
+                Some(format!("The link names a simulation this book does not have, '{name}'; showing the default."))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// How a [`PresetHost`] draws its simulation: the chapter, the preset and the shared link in, the widget out.
+pub type RenderSim = fn(&'static str, Option<&'static Preset>, Option<Rc<Params>>) -> Html;
 
 #[derive(Properties)]
 pub struct PresetHostProps {
@@ -225,21 +269,27 @@ impl PartialEq for PresetHostProps {
     }
 }
 
-/// Reads the preset from the address (again whenever the hash changes), says what it did, and mounts the
-/// simulation keyed by the preset, so a different preset starts the widget afresh from that state.
+/// Reads the preset and any shared link state from the address (again whenever the hash changes), says what it
+/// did, and mounts the simulation keyed by both, so a different preset or link starts the widget afresh.
 #[function_component(PresetHost)]
 pub fn preset_host(props: &PresetHostProps) -> Html {
     let simulation = props.simulation;
     let request = use_state(|| request(simulation, &current_hash()));
+    let link = use_state(|| link_request(simulation, &current_hash()));
     {
-        let request = request.clone();
+        let (request, link) = (request.clone(), link.clone());
         use_effect_with((), move |_| {
             let listener = web_sys::window().map(|window| {
                 EventListener::new(&window, "hashchange", move |_| {
-                    let next = self::request(simulation, &current_hash());
-                    // Moving between sections of the chapter keeps the preset the reader is looking at.
+                    let hash = current_hash();
+                    let next = self::request(simulation, &hash);
+                    // Moving between sections of the chapter keeps the preset or link the reader is looking at.
                     if next != Request::None {
                         request.set(next);
+                    }
+                    let next = link_request(simulation, &hash);
+                    if next != LinkRequest::None {
+                        link.set(next);
                     }
                 })
             });
@@ -247,12 +297,18 @@ pub fn preset_host(props: &PresetHostProps) -> Html {
         });
     }
     let preset = request.preset();
-    let key = preset.map_or("default", |p| p.name);
+    let params = link.params();
+    let key = match (&params, preset) {
+        (Some(params), _) => format!("link:{params:?}"),
+        (None, Some(p)) => p.name.to_owned(),
+        (None, None) => "default".to_owned(),
+    };
     let tone = if preset.is_some() { "preset-notice" } else { "notice preset-notice" };
     html! {
         <div class="preset-host" key={key}>
             { request.notice().map(|text| html! { <p class={tone} role="status">{ text }</p> }) }
-            { (props.render)(props.chapter, preset) }
+            { link.notice().map(|text| html! { <p class="notice preset-notice" role="status">{ text }</p> }) }
+            { (props.render)(props.chapter, preset, params) }
         </div>
     }
 }

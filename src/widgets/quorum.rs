@@ -17,8 +17,9 @@ use sim::Time;
 use yew::prelude::*;
 
 use crate::canvas::{Align, Caption, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone};
-use crate::player::{use_media_query, Choice, Narration, Slider, TableToggle};
+use crate::player::{link_notices, use_media_query, Choice, CopyLink, Narration, Slider, TableToggle};
 use crate::progress::{use_progress, ProgressAction};
+use crate::share::{from_link, numbers_value, ActionToken, FromLink, Params, Reader, Shareable};
 use crate::widgets::presets::{Preset as BookPreset, PresetState};
 
 const TITLE: &str = "Interactive quorum calculator";
@@ -232,19 +233,126 @@ pub struct QuorumProps {
     pub chapter: &'static str,
     #[prop_or_default]
     pub preset: Option<&'static BookPreset>,
+    /// A shared link's state for this simulation.
+    #[prop_or_default]
+    pub link: Option<Rc<Params>>,
+}
+
+/// The calculator has no timeline, so a link carries no actions.
+#[derive(Clone, Debug, PartialEq)]
+enum NoAction {}
+
+impl ActionToken for NoAction {
+    fn token(&self) -> Option<String> {
+        match *self {}
+    }
+
+    fn from_token(_: &str) -> Option<Self> {
+        None
+    }
+}
+
+const LATENCY_PRESETS: &[&str] = &["LNKD-SSD", "LNKD-DISK", "YMMR", "WAN", "custom"];
+/// The custom exponential rates' sliders, in tenths per millisecond.
+const RATE_TENTHS: std::ops::RangeInclusive<i64> = 1..=50;
+const KEY_POSITION_MAX: i64 = 99;
+const VNODES_MAX: i64 = 256;
+
+/// Everything the reader can set in this figure; "Run it" is remembered as how many times it was pressed, which
+/// is the seed of the run shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shared {
+    pub knobs: Knobs,
+    pub latencies: &'static str,
+    pub rates: (i64, i64, i64, i64),
+    pub key_position: i64,
+    pub c_removed: bool,
+    pub vnodes: i64,
+    pub runs: u64,
+}
+
+impl Shared {
+    fn new(knobs: Knobs) -> Shared {
+        Shared {
+            knobs,
+            latencies: LATENCY_PRESETS[0],
+            rates: (10, 10, 10, 10),
+            key_position: 40,
+            c_removed: false,
+            vnodes: 1,
+            runs: 0,
+        }
+    }
+}
+
+impl Shareable for Shared {
+    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+        out.push(("n", self.knobs.n.to_string()));
+        out.push(("w", self.knobs.w.to_string()));
+        out.push(("r", self.knobs.r.to_string()));
+        out.push(("latencies", self.latencies.to_owned()));
+        if self.latencies == "custom" {
+            let (a, b, c, d) = self.rates;
+            out.push(("rates", numbers_value(&[a, b, c, d])));
+        }
+        out.push(("key", self.key_position.to_string()));
+        out.push(("without-c", if self.c_removed { "1" } else { "0" }.to_owned()));
+        out.push(("vnodes", self.vnodes.to_string()));
+        out.push(("runs", self.runs.to_string()));
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Self {
+        let d = Shared::new(Knobs::from_preset(None));
+        let n = reader.number("n", "N", 1..=N_MAX as u64, u64::from(d.knobs.n)) as u32;
+        // W and R can never exceed N, as on the sliders; the reader is told when one had to come down.
+        let w = reader.number("w", "W", 1..=u64::from(n), u64::from(d.knobs.w.min(n))) as u32;
+        let r = reader.number("r", "R", 1..=u64::from(n), u64::from(d.knobs.r.min(n))) as u32;
+        let options: Vec<(&str, &'static str)> = LATENCY_PRESETS.iter().map(|p| (*p, *p)).collect();
+        let latencies = reader.choice("latencies", "latencies", &options, d.latencies);
+        let (a, b, c, e) = d.rates;
+        let rates = reader.numbers("rates", "rates", 4..=4, RATE_TENTHS, &[a, b, c, e]);
+        Shared {
+            knobs: Knobs { n, w, r },
+            latencies,
+            rates: (rates[0], rates[1], rates[2], rates[3]),
+            key_position: reader.number("key", "Key position", 0..=KEY_POSITION_MAX, d.key_position),
+            c_removed: reader.flag("without-c", "Remove node C", d.c_removed),
+            vnodes: reader.number("vnodes", "Virtual nodes", 1..=VNODES_MAX, d.vnodes),
+            runs: reader.number("runs", "Runs", 0..=u64::from(u32::MAX), d.runs),
+        }
+    }
 }
 
 #[function_component(QuorumSim)]
 pub fn quorum_sim(props: &QuorumProps) -> Html {
     let progress = use_progress();
-    let knobs = use_state(|| Knobs::from_preset(props.preset));
+    let FromLink { settings: shared, notices, .. } =
+        from_link::<Shared, NoAction>(props.link.as_deref(), 0, || Shared::new(Knobs::from_preset(props.preset)));
+    let notices = use_state(|| Rc::new(notices));
+    let knobs = use_state(|| shared.knobs);
     let note = use_state(|| None::<String>);
-    let preset = use_state(|| AttrValue::from("LNKD-SSD"));
-    let rates = use_state(|| (10i64, 10i64, 10i64, 10i64));
-    let key_position = use_state(|| 40i64);
-    let c_removed = use_state(|| false);
-    let vnodes = use_state(|| 1i64);
-    let run_seed = use_state(|| 0u64);
+    let preset = use_state(|| AttrValue::from(shared.latencies));
+    let rates = use_state(|| shared.rates);
+    let key_position = use_state(|| shared.key_position);
+    let c_removed = use_state(|| shared.c_removed);
+    let vnodes = use_state(|| shared.vnodes);
+    let run_seed = use_state(|| shared.runs);
+    let pairs = {
+        let current = Shared {
+            knobs: *knobs,
+            latencies: LATENCY_PRESETS.iter().find(|p| **p == preset.as_str()).copied().unwrap_or(LATENCY_PRESETS[0]),
+            rates: *rates,
+            key_position: *key_position,
+            c_removed: *c_removed,
+            vnodes: *vnodes,
+            runs: *run_seed,
+        };
+        Callback::from(move |_: ()| {
+            let mut pairs = Vec::new();
+            current.write(&mut pairs);
+            Some(pairs)
+        })
+    };
     let narrow = use_media_query("(max-width: 600px)");
     let tried = {
         let chapter = props.chapter.to_owned();
@@ -356,7 +464,9 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                 <span class="sim-kicker">{ "Simulation" }</span>
                 <span class="sim-title">{ TITLE }</span>
             </figcaption>
+            { link_notices(&notices) }
             <SimCanvas {scene} label={label} />
+            <CopyLink sim="quorum" chapter={props.chapter} {pairs} />
             <div class="sim-settings">
                 <Slider label="N (replicas)" min={1} max={i64::from(N_MAX)} value={i64::from(q.n())} onchange={knob('n')} />
                 <Slider label="W (write quorum)" min={1} max={i64::from(q.n())} value={i64::from(q.w())} onchange={knob('w')} />
@@ -404,10 +514,10 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                         ]} />
                     { (preset.as_str() == "custom").then(|| html! {
                         <>
-                            <Slider label="W rate (write to replica), per 10 ms" min={1} max={50} value={rates.0} onchange={rate(0)} />
-                            <Slider label="A rate (acknowledgement), per 10 ms" min={1} max={50} value={rates.1} onchange={rate(1)} />
-                            <Slider label="R rate (read request), per 10 ms" min={1} max={50} value={rates.2} onchange={rate(2)} />
-                            <Slider label="S rate (read response), per 10 ms" min={1} max={50} value={rates.3} onchange={rate(3)} />
+                            <Slider label="W rate (write to replica), per 10 ms" min={*RATE_TENTHS.start()} max={*RATE_TENTHS.end()} value={rates.0} onchange={rate(0)} />
+                            <Slider label="A rate (acknowledgement), per 10 ms" min={*RATE_TENTHS.start()} max={*RATE_TENTHS.end()} value={rates.1} onchange={rate(1)} />
+                            <Slider label="R rate (read request), per 10 ms" min={*RATE_TENTHS.start()} max={*RATE_TENTHS.end()} value={rates.2} onchange={rate(2)} />
+                            <Slider label="S rate (read response), per 10 ms" min={*RATE_TENTHS.start()} max={*RATE_TENTHS.end()} value={rates.3} onchange={rate(3)} />
                         </>
                     }) }
                 </div>
@@ -481,14 +591,14 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                 <h3>{ "Which N replicas? The consistent-hashing ring" }</h3>
                 <p>{ format!("Nodes at {}.", ring.tokens().iter().map(|t| format!("{} {}", t.node, t.position)).collect::<Vec<_>>().join(", ")) }</p>
                 <div class="sim-settings">
-                    <Slider label="Key position on the ring (0–99)" min={0} max={99} value={*key_position} onchange={on_key} />
+                    <Slider label="Key position on the ring (0–99)" min={0} max={KEY_POSITION_MAX} value={*key_position} onchange={on_key} />
                     <div><button type="button" onclick={toggle_c}>{ if *c_removed { "Add node C back" } else { "Remove node C" } }</button></div>
                 </div>
                 <p>{ format!("A key at {key_pos} is stored on {} (its coordinator first, then the next nodes clockwise).", replicas.join(", ")) }</p>
                 { (*c_removed).then(|| html! {
                     <ul>{ for moves.iter().map(|m| html! { <li>{ m.describe(&ring) }</li> }) }</ul>
                 }) }
-                <Slider label="Virtual nodes per node (hashed ring, 5 nodes, 2,000 keys)" min={1} max={256} value={*vnodes} onchange={on_vnodes} />
+                <Slider label="Virtual nodes per node (hashed ring, 5 nodes, 2,000 keys)" min={1} max={VNODES_MAX} value={*vnodes} onchange={on_vnodes} />
                 { load.map(|l| html! { <p>{ format!(
                     "Busiest node holds {} keys against a mean of {:.0}: spread {:.2} (1.00 is perfectly even).",
                     l.max_keys, l.mean_keys, l.spread

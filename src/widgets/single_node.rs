@@ -13,13 +13,15 @@ use crate::canvas::{
 };
 use crate::player::controls_seconds as seconds;
 use crate::player::{
-    use_media_query, use_player, Narration, PlayerControls, PlayerSetup, SimFigure, TableToggle, SIM_MS_PER_REAL_MS,
+    link_notices, use_link_run, use_media_query, use_player, CopyLink, Narration, PlayerControls, PlayerSetup,
+    SimFigure, TableToggle, SIM_MS_PER_REAL_MS,
 };
 use crate::progress::{use_progress, ProgressAction};
+use crate::share::{from_link, ActionToken, FromLink, Params};
 
 pub const HORIZON_MS: u64 = 30_000;
 pub const DEFAULT_SEED: u64 = 1;
-const SETUP: PlayerSetup = PlayerSetup {
+pub(crate) const SETUP: PlayerSetup = PlayerSetup {
     horizon: Time::from_ms(HORIZON_MS),
     default_seed: DEFAULT_SEED,
     sim_ms_per_real_ms: SIM_MS_PER_REAL_MS,
@@ -173,6 +175,32 @@ pub fn scene(service: &Service, now: Time, layout: &Layout) -> Scene {
 #[derive(Properties, PartialEq)]
 pub struct SingleNodeProps {
     pub chapter: &'static str,
+    /// A shared link's state for this simulation.
+    #[prop_or_default]
+    pub link: Option<Rc<Params>>,
+}
+
+/// The reader's buttons, as a link writes them.
+impl ActionToken for Action {
+    fn token(&self) -> Option<String> {
+        Some(
+            match self {
+                Action::KillPrimary => "kill",
+                Action::AddReplica => "add",
+                Action::RestartCrashed => "restart",
+            }
+            .to_owned(),
+        )
+    }
+
+    fn from_token(token: &str) -> Option<Self> {
+        match token {
+            "kill" => Some(Action::KillPrimary),
+            "add" => Some(Action::AddReplica),
+            "restart" => Some(Action::RestartCrashed),
+            _ => None,
+        }
+    }
 }
 
 #[function_component(SingleNodeSim)]
@@ -187,6 +215,16 @@ pub fn single_node_sim(props: &SingleNodeProps) -> Html {
     let narrow = use_media_query("(max-width: 600px)");
     let layout = if narrow { NARROW } else { WIDE };
     let player = use_player(|seed| Service::new(seed, Config::default()), SETUP, on_first_use);
+    let FromLink { run, notices, .. } = from_link::<(), Action>(props.link.as_deref(), DEFAULT_SEED, || ());
+    let notices = use_link_run(&player, run, notices);
+    let pairs = {
+        let player = player.clone();
+        Callback::from(move |_: ()| {
+            let mut pairs = Vec::new();
+            player.run_link()?.write(&mut pairs);
+            Some(pairs)
+        })
+    };
     let (scene, nodes, metrics, can_kill, can_add, can_restart, node_count, detection_ms) = player.with(|r| {
         let s = r.model();
         (
@@ -218,6 +256,7 @@ pub fn single_node_sim(props: &SingleNodeProps) -> Html {
     );
     html! {
         <SimFigure label={TITLE} onkeydown={player.on_key()}>
+            { link_notices(&notices) }
             <SimCanvas {scene} label={canvas_label} />
             <div class="sim-actions" role="group" aria-label="Cluster actions">
                 <button type="button" class="danger" onclick={act(Action::KillPrimary)} disabled={!can_kill}>{ "Kill Primary" }</button>
@@ -227,6 +266,7 @@ pub fn single_node_sim(props: &SingleNodeProps) -> Html {
                 <button type="button" onclick={act(Action::RestartCrashed)} disabled={!can_restart}>{ "Restart crashed node" }</button>
             </div>
             <PlayerControls ..player.controls() />
+            <CopyLink sim="single-node" chapter={props.chapter} {pairs} />
             <Narration text={player.narration()} />
             <dl class="sim-metrics">
                 <div><dt>{ "Requests answered" }</dt><dd>{ metrics.reads_ok + metrics.writes_ok }</dd></div>

@@ -89,3 +89,17 @@ fn no_placeholders_in_the_book() {
         }
     }
 }
+
+/// Trunk starts all hooks of one stage at once. Two post-build hooks that both change `dist/` would race (the
+/// service worker once listed the build before its start-up script was moved out, and every offline visit failed
+/// its integrity check), so one hook runs every post-build step in order.
+#[test]
+fn one_post_build_hook_orders_every_step() {
+    let trunk = fs::read_to_string(root().join("Trunk.toml")).unwrap();
+    let post_build = trunk.matches("stage = \"post_build\"").count();
+    assert_eq!(post_build, 1, "Trunk.toml must have exactly one post_build hook, found {post_build}");
+    let script = fs::read_to_string(root().join("scripts/post-build.sh")).unwrap();
+    let csp = script.find("--bin secure-html").expect("post-build.sh runs secure-html");
+    let worker = script.find("--bin precache").expect("post-build.sh runs precache");
+    assert!(csp < worker, "the service worker must be written after the page is final");
+}

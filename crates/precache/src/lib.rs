@@ -4,13 +4,13 @@
 //! the whole list) at its top. Any change to any file changes the version, and so the worker's bytes, which is
 //! how the browser learns that a new deployment exists.
 
-mod sha256;
+mod digest;
 
 use std::fs;
 use std::io;
 use std::path::Path;
 
-pub use sha256::{base64, hex, sha256};
+pub use digest::{base64, hex, sha256};
 
 /// The worker's own file name: it sits at the root of the output, so its scope is the book's folder.
 pub const WORKER_FILE: &str = "sw.js";
@@ -202,7 +202,7 @@ mod tests {
         }
         assert_eq!(
             manifest.files.iter().find(|f| f.path == "index.html").unwrap().integrity(),
-            format!("sha256-{}", base64(&sha256(b"<!doctype html>")))
+            "sha256-/ibFnpGsjeaUslMdw73Bt/r0cdPX5OAIcK9g9fIol8s="
         );
         // The logic follows the constants it reads.
         assert!(js.find("const FILES").unwrap() < js.find("addEventListener('install'").unwrap());

@@ -26,6 +26,6 @@ pub mod time;
 pub mod trace;
 pub mod version_vector;
 
-pub use replay::{Model, Replay};
+pub use replay::{Model, Replay, Restored};
 pub use time::Time;
 pub use trace::{Salience, Trace, TraceEvent};

@@ -34,6 +34,17 @@ struct Recorded<A> {
     action: A,
 }
 
+/// What [`Replay::restore`] could rebuild.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Restored {
+    /// Actions taken again.
+    pub kept: usize,
+    /// Actions that did not fit the run, and every one after them.
+    pub dropped: usize,
+    /// Whether the run stands at exactly the entry and time asked for.
+    pub position_exact: bool,
+}
+
 /// What the next entry is.
 enum Next<'a, A> {
     Action(&'a Recorded<A>),
@@ -208,6 +219,54 @@ impl<M: Model> Replay<M> {
         self.checkpoints.retain(|(c, _)| *c <= cursor);
         self.actions.push(Recorded { at_cursor: cursor, at: self.now(), action });
         self.do_entry();
+    }
+
+    /// Rebuilds a shared run: takes `actions` (entry number, time, action) in order as the reader first took them,
+    /// then goes to entry `cursor` at time `at`. A link is text anyone can edit, so nothing is trusted: an action
+    /// that could not have been taken where it says (its entry is past the end of the run, earlier than the one
+    /// before, or its time is before the clock or after the next event) is dropped with every action after it,
+    /// and the position is clamped to the run. The result is the run the reader saw, entry for entry.
+    pub fn restore(
+        &mut self,
+        actions: impl IntoIterator<Item = (u64, Time, M::Action)>,
+        cursor: u64,
+        at: Time,
+    ) -> Restored {
+        self.reset();
+        let mut restored = Restored::default();
+        let mut actions = actions.into_iter();
+        for (at_cursor, at_action, action) in actions.by_ref() {
+            let mut budget = Self::ENTRIES_PER_CALL_MAX;
+            while self.cursor < at_cursor && budget > 0 && self.do_entry() {
+                budget -= 1;
+            }
+            let next_event_at = self.current.next_event_at().filter(|t| *t <= self.horizon);
+            let fits = self.cursor == at_cursor
+                && at_action >= self.now()
+                && at_action <= self.horizon
+                && next_event_at.is_none_or(|t| t >= at_action);
+            if !fits {
+                restored.dropped = 1;
+                break;
+            }
+            self.current.advance_clock(at_action);
+            self.act(action);
+            restored.kept += 1;
+        }
+        restored.dropped += actions.count();
+        // The position: entry `cursor` (clamped to the run), then the clock forward to `at` if no event comes first.
+        let cursor = cursor.max(self.cursor);
+        let mut budget = Self::ENTRIES_PER_CALL_MAX;
+        while self.cursor < cursor && budget > 0 && self.do_entry() {
+            budget -= 1;
+        }
+        let next_event_at = self.current.next_event_at();
+        let at = at.min(self.horizon);
+        if at > self.now() && next_event_at.is_none_or(|t| t > at) {
+            self.current.advance_clock(at);
+        }
+        restored.position_exact = self.cursor == cursor && self.now() == at;
+        restored
     }
 
     /// Starts over from the initial state, forgetting the reader's actions.

@@ -680,3 +680,62 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, .. ProptestConfig::default() })]
+
+    /// A shared link carries the seed, the reader's actions with where they were taken, and the position; rebuilt
+    /// from those alone, the run is the one the reader saw, event for event (what "Copy link" relies on).
+    #[test]
+    fn a_run_restored_from_its_actions_and_position_is_identical(
+        seed in any::<u64>(),
+        config in config(any_durability()),
+        script in script(prop_oneof![4 => everyday_action(), 1 => Just(Action::KillLeader)]),
+        steps_after in 0u64..40,
+        extra_ms in 0u64..50,
+    ) {
+        let mut original = Replay::new(LeaderFollower::new(seed, config.clone()), Time::from_ms(1_000));
+        for &(at_ms, action) in &script {
+            original.seek(Time::from_ms(at_ms));
+            original.act(action);
+        }
+        for _ in 0..steps_after {
+            original.step_forward();
+        }
+        let paused_at = Time::from_ms(original.now().as_ms() + extra_ms);
+        if original.model().next_event_at().is_none_or(|t| t > paused_at) {
+            original.seek(paused_at);
+        }
+        let shared: Vec<(u64, Time, Action)> = original.actions().map(|(c, t, a)| (c, t, *a)).collect();
+        let mut restored = Replay::new(LeaderFollower::new(seed, config), Time::from_ms(1_000));
+        let report = restored.restore(shared.clone(), original.cursor(), original.now());
+        prop_assert_eq!(report, sim::Restored { kept: shared.len(), dropped: 0, position_exact: true });
+        prop_assert_eq!(restored.model(), original.model());
+        prop_assert_eq!(restored.cursor(), original.cursor());
+        // And the future is the same too.
+        original.seek(Time::from_ms(1_000));
+        restored.seek(Time::from_ms(1_000));
+        prop_assert_eq!(restored.model(), original.model());
+    }
+
+    /// An edited link never panics and never rebuilds an impossible run: actions that do not fit are dropped
+    /// with everything after them, and the position is clamped.
+    #[test]
+    fn a_tampered_link_is_cut_where_it_stops_making_sense(
+        seed in any::<u64>(),
+        actions in prop::collection::vec((any::<u64>(), any::<u64>(), everyday_action()), 0..12),
+        cursor in any::<u64>(),
+        at_ms in any::<u64>(),
+    ) {
+        let mut replay = Replay::new(LeaderFollower::new(seed, Config::default()), Time::from_ms(1_000));
+        let actions: Vec<(u64, Time, Action)> =
+            actions.into_iter().map(|(c, t, a)| (c % 200, Time::from_ms(t % 1_200), a)).collect();
+        let report = replay.restore(actions.clone(), cursor % 400, Time::from_ms(at_ms));
+        prop_assert_eq!(report.kept + report.dropped, actions.len());
+        prop_assert_eq!(replay.actions().count(), report.kept);
+        prop_assert!(replay.now() <= replay.horizon());
+        for ((c, t, a), kept) in replay.actions().zip(&actions) {
+            prop_assert_eq!((c, t, a), (kept.0, kept.1, &kept.2));
+        }
+    }
+}
