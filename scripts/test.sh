@@ -19,6 +19,8 @@ step "release build";    trunk build --release --public-url ./
 step "size budget";      bash scripts/size-report.sh
 step "end-to-end tests against dist/ in headless Chromium"
 node --test --test-reporter=spec tests/e2e/
+step "Lighthouse (mobile): home and two chapters"
+node tests/e2e/lighthouse.mjs
 step "paint budget"
 bash scripts/paint-budget.sh target/browser-tests.log
 step "WARS benchmark: 100,000 trials in release wasm, headless Chromium (reported against the 30 ms budget)"

@@ -1,10 +1,11 @@
 //! Shareable simulation state: a link that opens a simulation exactly as the reader left it.
 //!
 //! A link is the hash route of the heading above the simulation plus a query:
-//! `#/<chapter>/<section>?sim=<name>&<settings>&seed=<n>&do=<entry>.<ms>.<action>&…&at=<entry>.<ms>`.
+//! `#/<chapter>/<section>?sim=<name>&<settings>&seed=<n>&do=<entry>.<ms>.<action>&…&at=<entry>.<ms>[.step]`.
 //! The settings are the widget's own (each widget implements [`Shareable`]); `do` repeats once per reader action
 //! in the order taken, naming the entry of the run it was taken at, the simulated time and a short token for
-//! the action ([`ActionToken`]); `at` is the position (entry and time). The run is rebuilt from these alone by
+//! the action ([`ActionToken`]); `at` is the position (entry and time, and `.step` when the reader got there by
+//! one step, which the narration follows). The run is rebuilt from these alone by
 //! `sim::Replay::restore`, so the reader who opens the link sees the same run, event for event.
 //!
 //! A link is text anyone can edit. Nothing in it is trusted: a number out of range is clamped, an unknown
@@ -203,11 +204,14 @@ pub struct RunLink<A> {
     pub actions: Vec<(u64, Time, A)>,
     pub cursor: u64,
     pub at: Time,
+    /// Whether the reader got here by a single step (the narration then reads that entry, not the latest key
+    /// event).
+    pub stepped: bool,
 }
 
 impl<A: ActionToken> RunLink<A> {
     /// The run a replay holds now; `None` if one of its actions has no token.
-    pub fn of<M: Model<Action = A>>(seed: u64, replay: &Replay<M>) -> Option<RunLink<A>>
+    pub fn of<M: Model<Action = A>>(seed: u64, replay: &Replay<M>, stepped: bool) -> Option<RunLink<A>>
     where
         A: Clone,
     {
@@ -216,6 +220,7 @@ impl<A: ActionToken> RunLink<A> {
             actions: replay.actions().map(|(c, t, a)| (c, t, a.clone())).collect(),
             cursor: replay.cursor(),
             at: replay.now(),
+            stepped,
         })
         .filter(|link| link.actions.iter().all(|(_, _, a)| a.token().is_some()))
     }
@@ -227,7 +232,8 @@ impl<A: ActionToken> RunLink<A> {
                 out.push(("do", format!("{cursor}.{}.{token}", at.as_ms())));
             }
         }
-        out.push(("at", format!("{}.{}", self.cursor, self.at.as_ms())));
+        let step = if self.stepped { ".step" } else { "" };
+        out.push(("at", format!("{}.{}{step}", self.cursor, self.at.as_ms())));
     }
 
     /// The run a link asks for. A missing seed is `default_seed`; the first action not understood ends the list
@@ -271,14 +277,18 @@ impl<A: ActionToken> RunLink<A> {
             }
         }
         let position = reader.params.get("at").and_then(|text| {
+            let (text, stepped) = match text.strip_suffix(".step") {
+                Some(rest) => (rest, true),
+                None => (text, false),
+            };
             let (c, t) = text.split_once('.')?;
-            Some((c.parse::<u64>().ok()?, Time::from_ms(t.parse::<u64>().ok()?)))
+            Some((c.parse::<u64>().ok()?, Time::from_ms(t.parse::<u64>().ok()?), stepped))
         });
         if position.is_none() && reader.params.get("at").is_some() {
             reader.notices.push("The position in the link is not understood; showing the start.".to_owned());
         }
-        let (cursor, at) = position.unwrap_or((0, Time::ZERO));
-        RunLink { seed, actions, cursor, at }
+        let (cursor, at, stepped) = position.unwrap_or((0, Time::ZERO, false));
+        RunLink { seed, actions, cursor, at, stepped }
     }
 }
 
@@ -433,6 +443,7 @@ mod tests {
             actions: vec![(0, Time::from_ms(0), Press::Add(2)), (5, Time::from_ms(120), Press::Kill)],
             cursor: 9,
             at: Time::from_ms(300),
+            stepped: true,
         };
         let mut pairs = Vec::new();
         run.write(&mut pairs);
@@ -449,7 +460,7 @@ mod tests {
         let run = RunLink::<Press>::read(&mut r, 4);
         assert_eq!(run.seed, 4);
         assert_eq!(run.actions, [(0, Time::ZERO, Press::Kill)]);
-        assert_eq!((run.cursor, run.at), (0, Time::ZERO));
+        assert_eq!((run.cursor, run.at, run.stepped), (0, Time::ZERO, false));
         assert_eq!(
             r.notices,
             [

@@ -63,7 +63,7 @@ pub fn copy_link(props: &CopyLinkProps) -> Html {
     html! {
         <div class="copy-link">
             <button type="button" {onclick}>{ "Copy link" }</button>
-            <span class="copy-link-status" role="status">{ (*status).clone() }</span>
+            <span class="copy-link-status" aria-live="polite">{ (*status).clone() }</span>
             if let Some(url) = (*address).clone() {
                 <label for={field_id.clone()}>{ "Link to this state" }</label>
                 <input id={field_id} type="text" readonly=true value={url} />

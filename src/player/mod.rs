@@ -171,9 +171,14 @@ where
     (*shown).clone()
 }
 
-/// The notices a link produced, one line each, read out once.
+/// The notices a link produced, one line each. A polite live region rather than `role="status"`: the figure's
+/// one status is its narration, which readers (and tests) find by that role.
 pub fn link_notices(notices: &[String]) -> Html {
-    html! { <>{ for notices.iter().map(|n| html! { <p class="notice preset-notice" role="status">{ n.clone() }</p> }) }</> }
+    html! {
+        <div class="link-notices" aria-live="polite">
+            { for notices.iter().map(|n| html! { <p class="notice link-notice">{ n.clone() }</p> }) }
+        </div>
+    }
 }
 
 /// Whether a CSS media query matches now, updated when it changes (window resized, phone rotated).
@@ -308,7 +313,7 @@ impl<M: Model + 'static> Player<M> {
     where
         M::Action: ActionToken,
     {
-        self.with(|replay| RunLink::of(*self.seed, replay))
+        self.with(|replay| RunLink::of(*self.seed, replay, self.last_move() == LastMove::Step))
     }
 
     /// Rebuilds the run a link describes, with the current settings, and says what could not be rebuilt.
@@ -320,7 +325,7 @@ impl<M: Model + 'static> Player<M> {
         let restored = replay.restore(link.actions, link.cursor, link.at);
         *self.replay.borrow_mut() = replay;
         self.seed.set(link.seed);
-        self.changed(LastMove::Flow);
+        self.changed(if link.stepped { LastMove::Step } else { LastMove::Flow });
         restored_notice(restored)
     }
 

@@ -18,7 +18,7 @@ where
 {
     let mut pairs = Vec::new();
     settings.write(&mut pairs);
-    RunLink::of(seed, replay).expect("every action the reader can take has a token").write(&mut pairs);
+    RunLink::of(seed, replay, false).expect("every action the reader can take has a token").write(&mut pairs);
     let hash = format!("#/chapter/section?{}", query(sim, &pairs));
     let params = Params::from_hash(&hash);
     assert_eq!(params.simulation(), Some(sim));

@@ -4,6 +4,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
@@ -13,11 +14,17 @@ const TYPES = {
   '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml',
 };
 
+/** Text and wasm: what a static host compresses. */
+const COMPRESSIBLE = new Set(['.html', '.js', '.wasm', '.css', '.json', '.svg']);
+
 /** Serves dist/ (or `root`) at `prefix` (e.g. "/" or "/replication/") on 127.0.0.1 with a free port, like any
  *  static host: no rewrites, 404 for anything that is not a file. `deploy(dir)` swaps the files served, as a new
- *  deployment would; `close()` drops open connections too, so a page really loses the server. */
-export async function serve(prefix = '/', root = DIST) {
+ *  deployment would; `close()` drops open connections too, so a page really loses the server. With
+ *  `{ compress: true }` it answers `Accept-Encoding: br` with brotli, as production hosts do (the speed audit
+ *  needs that; the other tests read the bytes as written). */
+export async function serve(prefix = '/', root = DIST, { compress = false } = {}) {
   let current = root;
+  const brotli = new Map();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     if (!url.pathname.startsWith(prefix)) { res.writeHead(404); res.end(); return; }
@@ -26,7 +33,15 @@ export async function serve(prefix = '/', root = DIST) {
     if (!file.startsWith(current) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
       res.writeHead(404); res.end('not found'); return;
     }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+    if (compress && COMPRESSIBLE.has(path.extname(file)) && /\bbr\b/.test(req.headers['accept-encoding'] ?? '')) {
+      const key = `${file}:${fs.statSync(file).mtimeMs}`;
+      if (!brotli.has(key)) brotli.set(key, zlib.brotliCompressSync(fs.readFileSync(file)));
+      res.writeHead(200, { 'content-type': type, 'content-encoding': 'br', vary: 'accept-encoding' });
+      res.end(brotli.get(key));
+      return;
+    }
+    res.writeHead(200, { 'content-type': type });
     fs.createReadStream(file).pipe(res);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -254,15 +254,23 @@ impl<M: Model> Replay<M> {
             restored.kept += 1;
         }
         restored.dropped += actions.count();
-        // The position: entry `cursor` (clamped to the run), then the clock forward to `at` if no event comes first.
-        let cursor = cursor.max(self.cursor);
-        let mut budget = Self::ENTRIES_PER_CALL_MAX;
-        while self.cursor < cursor && budget > 0 && self.do_entry() {
-            budget -= 1;
+        // The position: entry `cursor` (clamped to the run; it may come before some of the actions, as after
+        // stepping back), then the clock forward to `at` if no entry comes first.
+        if cursor < self.cursor {
+            self.rewind_to(cursor);
+        } else {
+            let mut budget = Self::ENTRIES_PER_CALL_MAX;
+            while self.cursor < cursor && budget > 0 && self.do_entry() {
+                budget -= 1;
+            }
         }
-        let next_event_at = self.current.next_event_at();
+        let next_at = match self.next_entry() {
+            Next::Action(recorded) => Some(recorded.at),
+            Next::Event(t) => Some(t),
+            Next::Nothing => None,
+        };
         let at = at.min(self.horizon);
-        if at > self.now() && next_event_at.is_none_or(|t| t > at) {
+        if at > self.now() && next_at.is_none_or(|t| t > at) {
             self.current.advance_clock(at);
         }
         restored.position_exact = self.cursor == cursor && self.now() == at;

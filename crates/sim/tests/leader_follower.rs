@@ -691,7 +691,7 @@ proptest! {
         seed in any::<u64>(),
         config in config(any_durability()),
         script in script(prop_oneof![4 => everyday_action(), 1 => Just(Action::KillLeader)]),
-        steps_after in 0u64..40,
+        moves in prop::collection::vec(any::<bool>(), 0..40),
         extra_ms in 0u64..50,
     ) {
         let mut original = Replay::new(LeaderFollower::new(seed, config.clone()), Time::from_ms(1_000));
@@ -699,11 +699,17 @@ proptest! {
             original.seek(Time::from_ms(at_ms));
             original.act(action);
         }
-        for _ in 0..steps_after {
-            original.step_forward();
+        // Stepping back past some actions keeps them in the run, ahead of the position.
+        for forward in moves {
+            if forward {
+                original.step_forward();
+            } else {
+                original.step_back();
+            }
         }
         let paused_at = Time::from_ms(original.now().as_ms() + extra_ms);
-        if original.model().next_event_at().is_none_or(|t| t > paused_at) {
+        let next_action_at = original.actions().find(|(c, _, _)| *c >= original.cursor()).map(|(_, t, _)| t);
+        if original.model().next_event_at().is_none_or(|t| t > paused_at) && next_action_at.is_none_or(|t| t > paused_at) {
             original.seek(paused_at);
         }
         let shared: Vec<(u64, Time, Action)> = original.actions().map(|(c, t, a)| (c, t, *a)).collect();
