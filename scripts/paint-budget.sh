@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reads the paint benchmark's report from the browser test log and checks it against the budget:
-# painting one frame with 100 messages in flight must take at most 2 ms at the median and the 99th percentile.
+# painting one frame with 100 messages in flight must take at most 2 ms at the median and the 99th percentile
+# (of the best of three rounds of 400 frames; see tests/browser/paint_benchmark.rs).
 set -euo pipefail
 log=${1:?usage: paint-budget.sh BROWSER_TEST_LOG}
 line=$(grep -o 'paint-benchmark: .*' "$log" | tail -1)

@@ -102,7 +102,35 @@ pub fn start() {
         // The book lives as long as the page, and so does this listener.
         listener.forget();
     }
+    // Paper is white: print.css switches the page to the light tokens, but a canvas keeps the pixels it was
+    // painted with, so a reader in the dark theme would print dark figures. Repaint them light for the print
+    // (the canvases repaint synchronously on the change event), then put the reader's theme back.
+    let before = gloo_events::EventListener::new(&window, "beforeprint", |_| {
+        let Some(window) = web_sys::window() else { return };
+        if let Some(root) = window.document().and_then(|d| d.document_element()) {
+            let shown = root.get_attribute("data-theme").unwrap_or_default();
+            let _ = root.set_attribute(PRINT_RESTORE_ATTRIBUTE, &shown);
+            let _ = root.set_attribute("data-theme", "light");
+        }
+        announce_change(&window);
+    });
+    let after = gloo_events::EventListener::new(&window, "afterprint", |_| {
+        let Some(window) = web_sys::window() else { return };
+        if let Some(root) = window.document().and_then(|d| d.document_element()) {
+            let _ = match root.get_attribute(PRINT_RESTORE_ATTRIBUTE).as_deref() {
+                Some("") | None => root.remove_attribute("data-theme"),
+                Some(theme) => root.set_attribute("data-theme", theme),
+            };
+            let _ = root.remove_attribute(PRINT_RESTORE_ATTRIBUTE);
+        }
+        announce_change(&window);
+    });
+    before.forget();
+    after.forget();
 }
+
+/// Where the theme shown before printing waits on `<html>` until the print is done.
+const PRINT_RESTORE_ATTRIBUTE: &str = "data-theme-before-print";
 
 /// The theme picker in the top bar: a native select, so keyboards and screen readers know it already.
 #[function_component(ThemeSwitch)]

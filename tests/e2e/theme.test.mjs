@@ -99,3 +99,20 @@ test('with storage blocked the switch still works for the visit', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('figures print light in the dark theme, and the screen goes back to dark after printing', async () => {
+  for (const [options, pick] of [[{ colorScheme: 'dark' }, null], [{ colorScheme: 'light' }, 'dark']]) {
+    const { page, context, problems } = await openChapter(options);
+    if (pick) await page.getByLabel('Theme').selectOption(pick);
+    await page.waitForFunction(() => !document.querySelector('.sim-slot:empty'));
+    assert.deepEqual(await cornerPixel(page), DARK_SURFACE);
+    await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+    assert.deepEqual(await cornerPixel(page), LIGHT_SURFACE, 'the canvas is repainted for paper');
+    await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+    assert.deepEqual(await cornerPixel(page), DARK_SURFACE);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme ?? null), pick);
+    assert.equal(await page.evaluate(() => document.documentElement.hasAttribute('data-theme-before-print')), false);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
