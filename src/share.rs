@@ -101,6 +101,15 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Free text of at most `chars_max` characters (cut with a notice); `None` when missing.
+    pub fn text(&mut self, key: &str, chars_max: usize) -> Option<String> {
+        let text = self.params.get(key)?;
+        if text.chars().count() > chars_max {
+            self.notices.push(format!("The link's {key} text was cut to {chars_max} characters."));
+        }
+        Some(text.chars().take(chars_max).collect())
+    }
+
     /// Names written `a.b.c`; none when missing or empty.
     pub fn list(&self, key: &str) -> Vec<String> {
         self.params.get(key).map_or_else(Vec::new, |text| {
@@ -322,9 +331,11 @@ pub fn section(sim: &str) -> Option<&'static str> {
 pub const SECTIONS: &[(&str, &str)] = &[
     ("single-node", "try-it-one-node-versus-a-replicated-system"),
     ("leader-follower", "watch-a-write-flow-through-the-cluster"),
+    ("log-formats", "try-it-replication-log-methods-compared"),
     ("failover", "try-it-failover-simulation"),
     ("lag-anomalies", "try-it-replication-lag-anomalies"),
     ("multi-leader", "try-it-a-multi-leader-conflict"),
+    ("version-vectors", "try-it-version-vectors-step-by-step"),
     ("quorum", "try-it-the-quorum-calculator"),
 ];
 
@@ -350,6 +361,20 @@ pub fn from_link<S: Shareable, A: ActionToken>(
             let run = RunLink::read(&mut reader, default_seed);
             FromLink { settings, run: Some(run), notices: reader.notices }
         }
+    }
+}
+
+/// The actions of a widget without a timeline: its link carries settings only.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NoAction {}
+
+impl ActionToken for NoAction {
+    fn token(&self) -> Option<String> {
+        match *self {}
+    }
+
+    fn from_token(_: &str) -> Option<Self> {
+        None
     }
 }
 

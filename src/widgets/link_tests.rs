@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 
 use sim::{Model, Replay, Time};
 
-use super::{failover, lag_anomalies, leader_follower, multi_leader, quorum, single_node};
+use super::{
+    failover, lag_anomalies, leader_follower, log_formats, multi_leader, quorum, single_node, version_vectors,
+};
 use crate::share::{from_link, query, ActionToken, FromLink, Params, RunLink, Shareable};
 
 /// Writes `settings` and the run of `replay` as the Copy link button does, then reads them back from the
@@ -192,4 +194,69 @@ fn quorum_links_keep_w_and_r_within_n_and_say_so() {
         from_link::<quorum::Shared, sim::service::Action>(Some(&again), 0, || unreachable!());
     assert_eq!(round, settings);
     assert!(notices.is_empty());
+}
+
+#[test]
+fn log_format_steps_survive_a_link_and_replay_to_the_same_comparison() {
+    use sim::log_formats::{Action, StatementMode};
+    let shared = log_formats::Shared {
+        choice: "concurrent",
+        offset_ms: -1_300,
+        actions: vec![
+            log_formats::operation("update", 0),
+            log_formats::operation("insert", 1),
+            Action::SetStatementMode(StatementMode::LiteralValues),
+            log_formats::operation("concurrent", 3),
+            Action::ResyncStatementFollower,
+        ],
+        undone: vec![log_formats::operation("anonymize", 5), log_formats::operation("delete", 6)],
+        query: "Smith & co".to_owned(),
+    };
+    let params = Params::parse(&query("log-formats", &{
+        let mut pairs = Vec::new();
+        shared.write(&mut pairs);
+        pairs
+    }));
+    let FromLink { settings, notices, .. } =
+        from_link::<log_formats::Shared, crate::share::NoAction>(Some(&params), 0, || unreachable!());
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(settings, shared);
+    let (a, _) = log_formats::replay(shared.offset_ms, &shared.actions);
+    let (b, _) = log_formats::replay(settings.offset_ms, &settings.actions);
+    assert_eq!(a.trace().render(), b.trace().render());
+
+    let bad = Params::parse("sim=log-formats&offset=1234&steps=update.insert-9.delete&op=drop");
+    let FromLink { settings, notices, .. } =
+        from_link::<log_formats::Shared, crate::share::NoAction>(Some(&bad), 0, || unreachable!());
+    assert_eq!(settings.offset_ms, 1_200);
+    assert_eq!(settings.actions.len(), 1);
+    assert_eq!(settings.choice, "update");
+    assert_eq!(notices.len(), 3, "{notices:?}");
+}
+
+#[test]
+fn version_vector_walks_survive_a_link() {
+    use sim::version_vector::DeleteMode;
+    let shared = version_vectors::Shared {
+        mode: DeleteMode::Erase,
+        step: 9,
+        text_a: "{A:2, B:1}".to_owned(),
+        text_b: "{A:1, B:3}".to_owned(),
+        first: "b2".to_owned(),
+        second: "c1".to_owned(),
+    };
+    let mut pairs = Vec::new();
+    shared.write(&mut pairs);
+    let params = Params::parse(&query("version-vectors", &pairs));
+    let FromLink { settings, notices, .. } =
+        from_link::<version_vectors::Shared, crate::share::NoAction>(Some(&params), 0, || unreachable!());
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(settings, shared);
+
+    let bad = Params::parse("sim=version-vectors&step=5000&e1=zz9");
+    let FromLink { settings, notices, .. } =
+        from_link::<version_vectors::Shared, crate::share::NoAction>(Some(&bad), 0, || unreachable!());
+    assert!(settings.step > 0 && settings.step < 5_000);
+    assert_eq!(settings.first, "a1");
+    assert_eq!(notices.len(), 2, "{notices:?}");
 }

@@ -10,24 +10,28 @@ use sim::log_formats::{
     format_lsn, Action, Comparison, Config, LogFormat, NewUser, Operation, ReplicaStatus, Representations, RowId,
     StatementMode, Table,
 };
+use std::rc::Rc;
+
 use yew::prelude::*;
 
-use crate::player::{Choice, Narration, Slider, TableToggle};
+use crate::player::{link_notices, Choice, CopyLink, Narration, Slider, TableToggle};
 use crate::progress::{use_progress, ProgressAction};
+use crate::share::{from_link, shown, FromLink, NoAction, Params, Reader, Shareable};
 
 const TITLE: &str = "Replication log methods compared";
 /// A bound on the reader's history: each step back replays it.
 const ACTIONS_MAX: usize = 200;
 
 /// The operations the reader can pick, by value of the select.
-fn operation(choice: &str, step: usize) -> Action {
-    // Each insert gets a different user, so repeated runs read naturally.
-    const PEOPLE: [(&str, &str); 4] = [
-        ("Bob", "bob@example.com"),
-        ("Carol", "carol@example.com"),
-        ("Dan", "dan@example.com"),
-        ("Erin", "erin@example.com"),
-    ];
+/// Each insert gets a different user, so repeated runs read naturally.
+const PEOPLE: [(&str, &str); 4] = [
+    ("Bob", "bob@example.com"),
+    ("Carol", "carol@example.com"),
+    ("Dan", "dan@example.com"),
+    ("Erin", "erin@example.com"),
+];
+
+pub(crate) fn operation(choice: &str, step: usize) -> Action {
     let (name, email) = PEOPLE[step % PEOPLE.len()];
     match choice {
         "insert" => Action::Run(Operation::Insert(NewUser::new(name, email))),
@@ -84,16 +88,144 @@ fn pane(format: LogFormat, r: &Representations) -> String {
 #[derive(Properties, PartialEq)]
 pub struct LogFormatsProps {
     pub chapter: &'static str,
+    /// A shared link's state for this simulation.
+    #[prop_or_default]
+    pub link: Option<Rc<Params>>,
 }
+
+/// The follower clock slider's range and step.
+const OFFSET_MS: std::ops::RangeInclusive<i64> = -5_000..=5_000;
+const OFFSET_STEP_MS: i64 = 100;
+const CHOICES: &[&str] = &["update", "insert", "concurrent", "anonymize", "delete"];
+
+/// Everything the reader has set and done here: the operation picked, the follower's clock, the steps taken
+/// (and those undone, which Redo brings back), and the search box.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shared {
+    pub choice: &'static str,
+    pub offset_ms: i64,
+    pub actions: Vec<Action>,
+    pub undone: Vec<Action>,
+    pub query: String,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared { choice: "update", offset_ms: 2_000, actions: Vec::new(), undone: Vec::new(), query: "alice".into() }
+    }
+}
+
+/// The number of a person [`operation`] inserts, from their name.
+fn person(user: &NewUser) -> Option<usize> {
+    PEOPLE.iter().position(|(name, _)| *name == user.name)
+}
+
+/// A step as a link writes it: `update`, `insert-1` (the person), `concurrent-2`, `anonymize`, `delete`,
+/// `literal`, `verbatim`, `resync`. Only the steps the buttons take have one.
+fn step_token(action: &Action) -> Option<String> {
+    Some(match action {
+        Action::Run(op) if *op == Operation::course_update() => "update".to_owned(),
+        Action::Run(Operation::Insert(user)) => format!("insert-{}", person(user)?),
+        Action::Run(Operation::Delete { id: RowId(42) }) => "delete".to_owned(),
+        Action::Run(Operation::Anonymize { id: RowId(42) }) => "anonymize".to_owned(),
+        Action::ConcurrentInserts { first, second } => {
+            let k = person(first)?;
+            (person(second)? == (k + 1) % PEOPLE.len()).then(|| format!("concurrent-{k}"))?
+        }
+        Action::SetStatementMode(StatementMode::LiteralValues) => "literal".to_owned(),
+        Action::SetStatementMode(StatementMode::Verbatim) => "verbatim".to_owned(),
+        Action::ResyncStatementFollower => "resync".to_owned(),
+        Action::Run(_) => return None,
+    })
+}
+
+fn step_from_token(token: &str) -> Option<Action> {
+    let (kind, k) = match token.split_once('-') {
+        Some((kind, k)) => (kind, Some(k.parse::<usize>().ok().filter(|k| *k < PEOPLE.len())?)),
+        None => (token, None),
+    };
+    match (kind, k) {
+        ("update" | "delete" | "anonymize", None) => Some(operation(kind, 0)),
+        ("insert" | "concurrent", Some(k)) => Some(operation(kind, k)),
+        ("literal", None) => Some(Action::SetStatementMode(StatementMode::LiteralValues)),
+        ("verbatim", None) => Some(Action::SetStatementMode(StatementMode::Verbatim)),
+        ("resync", None) => Some(Action::ResyncStatementFollower),
+        _ => None,
+    }
+}
+
+/// Reads a list of steps; the first one not understood ends it, with a notice.
+fn read_steps(reader: &mut Reader<'_>, key: &str, label: &str) -> Vec<Action> {
+    let mut steps = Vec::new();
+    for token in reader.list(key).into_iter().take(ACTIONS_MAX) {
+        match step_from_token(&token) {
+            Some(step) => steps.push(step),
+            None => {
+                reader
+                    .notices
+                    .push(format!("The {label} '{}' is not understood; the list stops before it.", shown(&token)));
+                break;
+            }
+        }
+    }
+    steps
+}
+
+impl Shareable for Shared {
+    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+        let tokens = |steps: &[Action]| steps.iter().filter_map(step_token).collect::<Vec<_>>().join(".");
+        out.push(("op", self.choice.to_owned()));
+        out.push(("offset", self.offset_ms.to_string()));
+        out.push(("steps", tokens(&self.actions)));
+        out.push(("undone", tokens(&self.undone)));
+        out.push(("search", self.query.clone()));
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Self {
+        let d = Shared::default();
+        let options: Vec<(&str, &'static str)> = CHOICES.iter().map(|c| (*c, *c)).collect();
+        let choice = reader.choice("op", "operation", &options, d.choice);
+        let asked = reader.number("offset", "Follower clock offset (ms)", OFFSET_MS, d.offset_ms);
+        // On the slider's steps, as the slider would show it.
+        let offset_ms = (asked as f64 / OFFSET_STEP_MS as f64).round() as i64 * OFFSET_STEP_MS;
+        if offset_ms != asked {
+            reader.notices.push(format!("Offset {asked} ms is between the slider's steps; using {offset_ms} ms."));
+        }
+        let actions = read_steps(reader, "steps", "step");
+        let undone = read_steps(reader, "undone", "undone step");
+        let query = reader.text("search", QUERY_CHARS_MAX).unwrap_or(d.query);
+        Shared { choice, offset_ms, actions, undone, query }
+    }
+}
+
+/// Characters of the search box a link carries at most.
+const QUERY_CHARS_MAX: usize = 100;
 
 #[function_component(LogFormatsSim)]
 pub fn log_formats_sim(props: &LogFormatsProps) -> Html {
     let progress = use_progress();
-    let actions = use_state(Vec::<Action>::new);
-    let undone = use_state(Vec::<Action>::new);
-    let offset_ms = use_state(|| 2_000i64);
-    let choice = use_state(|| AttrValue::from("update"));
-    let query = use_state(|| "alice".to_owned());
+    let FromLink { settings: shared, notices, .. } =
+        from_link::<Shared, NoAction>(props.link.as_deref(), 0, Shared::default);
+    let notices = use_state(|| Rc::new(notices));
+    let actions = use_state(|| shared.actions.clone());
+    let undone = use_state(|| shared.undone.clone());
+    let offset_ms = use_state(|| shared.offset_ms);
+    let choice = use_state(|| AttrValue::from(shared.choice));
+    let query = use_state(|| shared.query.clone());
+    let pairs = {
+        let current = Shared {
+            choice: CHOICES.iter().find(|c| **c == choice.as_str()).copied().unwrap_or(CHOICES[0]),
+            offset_ms: *offset_ms,
+            actions: (*actions).clone(),
+            undone: (*undone).clone(),
+            query: (*query).clone(),
+        };
+        Callback::from(move |_: ()| {
+            let mut pairs = Vec::new();
+            current.write(&mut pairs);
+            Some(pairs)
+        })
+    };
 
     let (comparison, problem) = replay(*offset_ms, &actions);
     let mode = comparison.config().statement_mode;
@@ -248,6 +380,7 @@ pub fn log_formats_sim(props: &LogFormatsProps) -> Html {
                 <span class="sim-title">{ TITLE }</span>
                 <span class="sim-keys">{ "With the figure focused: ← and → undo and redo the last step." }</span>
             </figcaption>
+            { link_notices(&notices) }
             <div class="sim-settings">
                 <Choice label="Operation" value={(*choice).clone()} onchange={on_choice}
                     options={vec![
@@ -257,7 +390,7 @@ pub fn log_formats_sim(props: &LogFormatsProps) -> Html {
                         ("anonymize".into(), "UPDATE with RAND()".into()),
                         ("delete".into(), "DELETE user 42".into()),
                     ]} />
-                <Slider label="Follower's clock, relative to the leader" min={-5000} max={5000} step={100} value={*offset_ms} unit="ms" onchange={on_offset} />
+                <Slider label="Follower's clock, relative to the leader" min={*OFFSET_MS.start()} max={*OFFSET_MS.end()} step={OFFSET_STEP_MS} value={*offset_ms} unit="ms" onchange={on_offset} />
                 <div class="checkbox">
                     <input id="log-formats-fix" type="checkbox" checked={fixed} onchange={on_fix} />
                     <label for="log-formats-fix">{ "Ship literal values instead of NOW() and RAND() (the fix)" }</label>
@@ -270,6 +403,7 @@ pub fn log_formats_sim(props: &LogFormatsProps) -> Html {
                 <button type="button" onclick={on_resync}>{ "Rebuild the statement follower" }</button>
                 <button type="button" onclick={on_reset}>{ "Reset" }</button>
             </div>
+            <CopyLink sim="log-formats" chapter={props.chapter} {pairs} />
             <Narration text={narration} />
             { shown.map(|(r, preview)| html! {
                 <div class="log-panes">

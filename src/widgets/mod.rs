@@ -51,13 +51,17 @@ pub fn mount(name: &str, chapter: &'static str) -> Html {
         "leader-follower" => {
             html! { <PresetHost simulation="leader-follower" {chapter} render={leader_follower as presets::RenderSim} /> }
         }
-        "log-formats" => html! { <LogFormatsSim {chapter} /> },
+        "log-formats" => {
+            html! { <PresetHost simulation="log-formats" {chapter} render={log_formats as presets::RenderSim} /> }
+        }
         "failover" => html! { <PresetHost simulation="failover" {chapter} render={failover as presets::RenderSim} /> },
         "multi-leader" => {
             html! { <PresetHost simulation="multi-leader" {chapter} render={multi_leader as presets::RenderSim} /> }
         }
         "quorum" => html! { <PresetHost simulation="quorum" {chapter} render={quorum as presets::RenderSim} /> },
-        "version-vectors" => html! { <VersionVectorsSim {chapter} /> },
+        "version-vectors" => {
+            html! { <PresetHost simulation="version-vectors" {chapter} render={version_vectors as presets::RenderSim} /> }
+        }
         "lag-anomalies" => {
             html! { <PresetHost simulation="lag-anomalies" {chapter} render={lag_anomalies as presets::RenderSim} /> }
         }
@@ -78,6 +82,14 @@ fn single_node(chapter: &'static str, _: Option<&'static presets::Preset>, link:
 
 fn leader_follower(chapter: &'static str, preset: Option<&'static presets::Preset>, link: Option<Rc<Params>>) -> Html {
     html! { <LeaderFollowerSim {chapter} {preset} {link} /> }
+}
+
+fn log_formats(chapter: &'static str, _: Option<&'static presets::Preset>, link: Option<Rc<Params>>) -> Html {
+    html! { <LogFormatsSim {chapter} {link} /> }
+}
+
+fn version_vectors(chapter: &'static str, _: Option<&'static presets::Preset>, link: Option<Rc<Params>>) -> Html {
+    html! { <VersionVectorsSim {chapter} {link} /> }
 }
 
 fn failover(chapter: &'static str, preset: Option<&'static presets::Preset>, link: Option<Rc<Params>>) -> Html {

@@ -19,7 +19,7 @@ use yew::prelude::*;
 use crate::canvas::{Align, Caption, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone};
 use crate::player::{link_notices, use_media_query, Choice, CopyLink, Narration, Slider, TableToggle};
 use crate::progress::{use_progress, ProgressAction};
-use crate::share::{from_link, numbers_value, ActionToken, FromLink, Params, Reader, Shareable};
+use crate::share::{from_link, numbers_value, FromLink, NoAction, Params, Reader, Shareable};
 use crate::widgets::presets::{Preset as BookPreset, PresetState};
 
 const TITLE: &str = "Interactive quorum calculator";
@@ -236,20 +236,6 @@ pub struct QuorumProps {
     /// A shared link's state for this simulation.
     #[prop_or_default]
     pub link: Option<Rc<Params>>,
-}
-
-/// The calculator has no timeline, so a link carries no actions.
-#[derive(Clone, Debug, PartialEq)]
-enum NoAction {}
-
-impl ActionToken for NoAction {
-    fn token(&self) -> Option<String> {
-        match *self {}
-    }
-
-    fn from_token(_: &str) -> Option<Self> {
-        None
-    }
 }
 
 const LATENCY_PRESETS: &[&str] = &["LNKD-SSD", "LNKD-DISK", "YMMR", "WAN", "custom"];

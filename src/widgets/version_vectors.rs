@@ -18,8 +18,9 @@ use yew::prelude::*;
 use crate::canvas::{
     Align, Band, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone,
 };
-use crate::player::{use_media_query, Choice, Narration, TableToggle};
+use crate::player::{link_notices, use_media_query, Choice, CopyLink, Narration, TableToggle};
 use crate::progress::{use_progress, ProgressAction};
+use crate::share::{from_link, shown, FromLink, NoAction, Params, Reader, Shareable};
 
 const TITLE: &str = "Version vector simulation";
 const NAME: &str = "version-vectors";
@@ -735,20 +736,87 @@ fn action_cell(action: &Option<CartAction>) -> String {
 #[derive(Properties, PartialEq)]
 pub struct VersionVectorsProps {
     pub chapter: &'static str,
+    /// A shared link's state for this simulation.
+    #[prop_or_default]
+    pub link: Option<Rc<Params>>,
+}
+
+/// Everything the reader can set here: the delete mode and the step of the walk-through, the two vectors typed
+/// into the comparison, and the two events of the happens-before figure (by their labels).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shared {
+    pub mode: DeleteMode,
+    pub step: usize,
+    pub text_a: String,
+    pub text_b: String,
+    pub first: String,
+    pub second: String,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            mode: DeleteMode::Tombstone,
+            step: 0,
+            text_a: EXERCISES[0].1.to_owned(),
+            text_b: EXERCISES[0].2.to_owned(),
+            first: "a1".to_owned(),
+            second: "a3".to_owned(),
+        }
+    }
+}
+
+impl Shareable for Shared {
+    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+        out.push(("delete", mode_value(self.mode).to_owned()));
+        out.push(("step", self.step.to_string()));
+        out.push(("a", self.text_a.clone()));
+        out.push(("b", self.text_b.clone()));
+        out.push(("e1", self.first.clone()));
+        out.push(("e2", self.second.clone()));
+    }
+
+    fn read(reader: &mut Reader<'_>) -> Self {
+        let d = Shared::default();
+        let modes = [
+            (mode_value(DeleteMode::Tombstone), DeleteMode::Tombstone),
+            (mode_value(DeleteMode::Erase), DeleteMode::Erase),
+        ];
+        let mode = reader.choice("delete", "delete mode", &modes, d.mode);
+        let last = CartWorld::shopping_cart(mode).steps().len().saturating_sub(1) as u64;
+        let step = reader.number("step", "Step", 0..=last, 0) as usize;
+        let text_a = reader.text("a", INPUT_MAX_CHARS).unwrap_or(d.text_a);
+        let text_b = reader.text("b", INPUT_MAX_CHARS).unwrap_or(d.text_b);
+        let history = chapter_history();
+        let mut event = |key: &str, default: String| match reader.list(key).first() {
+            None => default,
+            Some(label) if history.find(label).is_some() => label.clone(),
+            Some(label) => {
+                reader.notices.push(format!("The figure has no event '{}'; using {default}.", shown(label)));
+                default
+            }
+        };
+        let first = event("e1", d.first);
+        let second = event("e2", d.second);
+        Shared { mode, step, text_a, text_b, first, second }
+    }
 }
 
 #[function_component(VersionVectorsSim)]
 pub fn version_vectors_sim(props: &VersionVectorsProps) -> Html {
     let progress = use_progress();
     let narrow = use_media_query("(max-width: 600px)");
-    let mode = use_state(|| DeleteMode::Tombstone);
+    let FromLink { settings: shared, notices, .. } =
+        from_link::<Shared, NoAction>(props.link.as_deref(), 0, Shared::default);
+    let notices = use_state(|| Rc::new(notices));
+    let mode = use_state(|| shared.mode);
     let world = use_memo(*mode, |m| CartWorld::shopping_cart(*m));
-    let cursor = use_reducer(Cursor::default);
-    let text_a = use_state(|| EXERCISES[0].1.to_owned());
-    let text_b = use_state(|| EXERCISES[0].2.to_owned());
+    let cursor = use_reducer(|| Cursor(shared.step));
+    let text_a = use_state(|| shared.text_a.clone());
+    let text_b = use_state(|| shared.text_b.clone());
     let history = use_memo((), |_| chapter_history());
-    let first = use_state(|| history.find("a1").unwrap_or(EventId(0)));
-    let second = use_state(|| history.find("a3").unwrap_or(EventId(0)));
+    let first = use_state(|| history.find(&shared.first).unwrap_or(EventId(0)));
+    let second = use_state(|| history.find(&shared.second).unwrap_or(EventId(0)));
     let ids = use_memo((), |_| {
         let next = crate::player::unique_id();
         (format!("vv-a-{next}"), format!("vv-b-{next}"), format!("vv-errors-{next}"))
@@ -844,6 +912,23 @@ pub fn version_vectors_sim(props: &VersionVectorsProps) -> Html {
         })
     };
 
+    let pairs = {
+        let label = |id: EventId| history.event(id).map_or(String::new(), |e| e.label.clone());
+        let current = Shared {
+            mode: *mode,
+            step: index,
+            text_a: (*text_a).clone(),
+            text_b: (*text_b).clone(),
+            first: label(*first),
+            second: label(*second),
+        };
+        Callback::from(move |_: ()| {
+            let mut pairs = Vec::new();
+            current.write(&mut pairs);
+            Some(pairs)
+        })
+    };
+
     let Some(step) = steps.get(index) else { return html! {} };
     let scene = Rc::new(cart_scene(steps, index, narrow));
     let text = narration(step, last);
@@ -881,6 +966,7 @@ pub fn version_vectors_sim(props: &VersionVectorsProps) -> Html {
                 <span class="sim-title">{ TITLE }</span>
                 <span class="sim-keys">{ "With the figure focused: ← and → go to the previous and next step." }</span>
             </figcaption>
+            { link_notices(&notices) }
             <SimCanvas {scene} label={canvas_label} />
             <div class="sim-actions" role="group" aria-label="Steps">
                 <button type="button" onclick={click(Move::Previous)} disabled={index == 0}>{ "Previous Step" }</button>
@@ -895,6 +981,7 @@ pub fn version_vectors_sim(props: &VersionVectorsProps) -> Html {
                         ("erase".into(), "Erase it without a trace".into()),
                     ]} />
             </div>
+            <CopyLink sim="version-vectors" chapter={props.chapter} {pairs} />
             <Narration text={text} />
             { (!details.is_empty()).then(|| html! {
                 <div class="sim-panel">

@@ -24,6 +24,13 @@ async function snapshot(figure) {
   });
 }
 
+/** A page allowed to write the clipboard, as a reader's click allows in a real browser. */
+async function openSharing() {
+  const opened = await openPage(browser);
+  await opened.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.base).origin });
+  return opened;
+}
+
 async function copyLink(page, figure) {
   await figure.getByRole('button', { name: 'Copy link' }).click();
   const field = figure.getByLabel('Link to this state');
@@ -65,7 +72,11 @@ test('a leader-follower run with settings, actions and a position reopens exactl
 });
 
 test('a link made under a subpath keeps the subpath, and a lag-anomaly story reopens in the same state', async () => {
+  // A browser that refuses the clipboard: the link is still made and shown, and the reader is told to copy it.
   const { page, context, problems } = await openPage(browser);
+  await page.addInitScript(() => {
+    navigator.clipboard.writeText = () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError'));
+  });
   await page.goto(sub.base + '#/replication-lag');
   const figure = page.getByRole('figure', { name: 'Replication lag anomalies' });
   await figure.waitFor();
@@ -75,6 +86,7 @@ test('a link made under a subpath keeps the subpath, and a lag-anomaly story reo
   const before = await snapshot(figure);
   const link = await copyLink(page, figure);
   assert.ok(link.startsWith(sub.base + '#/replication-lag/'), link);
+  assert.match(await figure.locator('.copy-link-status').textContent(), /did not allow copying; select the link below/);
   const other = await context.newPage();
   await other.goto(link);
   const reopened = other.getByRole('figure', { name: 'Replication lag anomalies' });
@@ -119,7 +131,7 @@ test('out-of-range and unknown values in a link are clamped, and the page says w
 });
 
 test('multi-leader and failover states, with the panels beside them, reopen exactly from their links', async () => {
-  const { page, context, problems } = await openPage(browser);
+  const { page, context, problems } = await openSharing();
   await page.goto(server.base + '#/multi-leader');
   let figure = page.getByRole('figure', { name: 'Multi-leader write conflict' });
   await figure.waitFor();
@@ -139,6 +151,8 @@ test('multi-leader and failover states, with the panels beside them, reopen exac
   await reopened.waitFor();
   assert.deepEqual(await snapshot(reopened), before);
 
+  // A background tab gets no animation frames, which playwright waits for before each click.
+  await page.bringToFront();
   await page.goto(server.base + '#/node-outages');
   figure = page.getByRole('figure', { name: 'Failover timeline' });
   await figure.waitFor();
@@ -149,8 +163,49 @@ test('multi-leader and failover states, with the panels beside them, reopen exac
   await setRange(figure.getByLabel('Timeline', { exact: true }), 26000);
   before = await snapshot(figure);
   link = await copyLink(page, figure);
+  await other.bringToFront();
   await other.goto(link);
   reopened = other.getByRole('figure', { name: 'Failover timeline' });
+  await reopened.waitFor();
+  assert.deepEqual(await snapshot(reopened), before);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the log-format steps and the version-vector walk reopen exactly from their links', async () => {
+  const { page, context, problems } = await openSharing();
+  const other = await context.newPage();
+  await page.bringToFront();
+  await page.goto(server.base + '#/replication-logs');
+  let figure = page.getByRole('figure', { name: 'Replication log methods compared' });
+  await figure.waitFor();
+  await figure.getByRole('button', { name: 'Run on the leader' }).click();
+  await figure.getByLabel('Operation').selectOption('insert');
+  await figure.getByRole('button', { name: 'Run on the leader' }).click();
+  await figure.getByRole('button', { name: 'Run on the leader' }).click();
+  await figure.getByRole('button', { name: 'Undo step' }).click();
+  await setRange(figure.getByLabel("Follower's clock, relative to the leader"), -1300);
+  let before = await snapshot(figure);
+  let link = await copyLink(page, figure);
+  await other.bringToFront();
+  await other.goto(link);
+  let reopened = other.getByRole('figure', { name: 'Replication log methods compared' });
+  await reopened.waitFor();
+  assert.deepEqual(await snapshot(reopened), before);
+  assert.equal(await reopened.getByRole('button', { name: 'Redo step' }).isEnabled(), true, 'the undone step can be redone');
+
+  // A background tab gets no animation frames, which playwright waits for before each click.
+  await page.bringToFront();
+  await page.goto(server.base + '#/concurrent-writes');
+  figure = page.getByRole('figure', { name: 'Version vector simulation' });
+  await figure.waitFor();
+  await figure.getByLabel('When Y removes the butter').selectOption('erase');
+  for (let i = 0; i < 5; i++) await figure.getByRole('button', { name: 'Next Step' }).click();
+  before = await snapshot(figure);
+  link = await copyLink(page, figure);
+  await other.bringToFront();
+  await other.goto(link);
+  reopened = other.getByRole('figure', { name: 'Version vector simulation' });
   await reopened.waitFor();
   assert.deepEqual(await snapshot(reopened), before);
   assert.deepEqual(problems, []);
