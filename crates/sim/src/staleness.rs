@@ -718,6 +718,54 @@ pub struct Percentiles {
     pub max_ms: f64,
 }
 
+/// Sorts in the order of [`f64::total_cmp`], in linear time: a least-significant-digit radix sort of the bit
+/// patterns, mapped so that unsigned order is that order (negative numbers have all bits flipped, the others
+/// only the sign). A run sorts its 100,000 thresholds this way, where a comparison sort spent a tenth of the run;
+/// values equal under `total_cmp` have the same bits, so the result is exactly the comparison sort's.
+pub fn sort_total(values: &mut [f64]) {
+    const DIGIT_BITS: u32 = 11;
+    const DIGITS: usize = 64usize.div_ceil(DIGIT_BITS as usize);
+    const BUCKETS: usize = 1 << DIGIT_BITS;
+    let key = |v: f64| {
+        let bits = v.to_bits();
+        if bits >> 63 == 1 {
+            !bits
+        } else {
+            bits | 1 << 63
+        }
+    };
+    let mut keys: Vec<u64> = values.iter().map(|&v| key(v)).collect();
+    let mut spare = vec![0u64; keys.len()];
+    let mut counts = vec![[0usize; BUCKETS]; DIGITS];
+    for &k in &keys {
+        for (d, count) in counts.iter_mut().enumerate() {
+            count[((k >> (d as u32 * DIGIT_BITS)) as usize) & (BUCKETS - 1)] += 1;
+        }
+    }
+    for (d, count) in counts.iter_mut().enumerate() {
+        // A digit every key shares moves nothing: skip its pass (the high digits of similar numbers).
+        if count.contains(&keys.len()) {
+            continue;
+        }
+        let mut next = 0;
+        for c in count.iter_mut() {
+            let n = *c;
+            *c = next;
+            next += n;
+        }
+        for &k in &keys {
+            let bucket = ((k >> (d as u32 * DIGIT_BITS)) as usize) & (BUCKETS - 1);
+            spare[count[bucket]] = k;
+            count[bucket] += 1;
+        }
+        std::mem::swap(&mut keys, &mut spare);
+    }
+    for (v, k) in values.iter_mut().zip(keys) {
+        let bits = if k >> 63 == 1 { k & !(1 << 63) } else { !k };
+        *v = f64::from_bits(bits);
+    }
+}
+
 impl Percentiles {
     /// Nearest-rank percentiles of `samples` (reordered in place); all zeros when there are none.
     fn of(samples: &mut [f64]) -> Percentiles {
@@ -1087,7 +1135,7 @@ impl Wars {
         }
         // The curve is read off the thresholds by binary search, so they are sorted; the latencies only need
         // four order statistics each.
-        thresholds.sort_unstable_by(f64::total_cmp);
+        sort_total(&mut thresholds);
         let points = times
             .iter()
             .map(|&t| {
