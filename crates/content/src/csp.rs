@@ -23,6 +23,14 @@ pub struct SecuredPage {
 /// Moves inline scripts out of `html` and adds the policy. Fails on what the policy would silently break: a style
 /// attribute, a `<style>` element, an inline event handler, a page with no `<head>`, or a policy already present.
 pub fn secure_index(html: &str) -> Result<SecuredPage, String> {
+    secure_index_with(html, "")
+}
+
+/// As [`secure_index`], with `prelude` put before the code of the first inline module script (Trunk's start-up
+/// script), so it runs as soon as the app's JavaScript has loaded, before the wasm is fetched. The file's name is
+/// a digest of the whole, prelude included.
+pub fn secure_index_with(html: &str, prelude: &str) -> Result<SecuredPage, String> {
+    let mut prelude = Some(prelude).filter(|p| !p.is_empty());
     if html.contains("Content-Security-Policy") {
         return Err("the page already has a Content-Security-Policy".into());
     }
@@ -50,6 +58,11 @@ pub fn secure_index(html: &str) -> Result<SecuredPage, String> {
         if open.contains(" src=") || body.trim().is_empty() {
             out.push_str(&from_tag[..open_end + close + "</script>".len()]);
         } else {
+            let body = match prelude.take().filter(|_| open.contains("type=\"module\"")) {
+                Some(prelude) => format!("{prelude}\n{}", body.trim()),
+                None => body.to_owned(),
+            };
+            let body = body.as_str();
             let name = format!("boot-{:016x}.js", fnv1a(body));
             out.push_str(&open[..open.len() - 1]);
             out.push_str(&format!(" src=\"./{name}\"></script>"));
@@ -63,6 +76,34 @@ pub fn secure_index(html: &str) -> Result<SecuredPage, String> {
     Ok(SecuredPage { html: out, scripts })
 }
 
+/// A prelude for the start-up script that fetches the body of the chapter the address opens at once, beside the
+/// app's wasm, instead of after the app has started and asked for it (the chapter pages' largest paint waited for
+/// that second round trip). A `<link rel="preload" as="fetch" crossorigin>` makes the request exactly as the app's
+/// own `fetch` will (same URL, CORS mode, same-origin credentials), so the browser hands it the preloaded answer.
+/// `files` are the names in `chapters/`, `<slug>-<hash>.json`; names outside `[a-z0-9.-]` are left out.
+pub fn chapter_preloader(files: &[String]) -> String {
+    let mut entries: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            f.ends_with(".json")
+                && f.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        })
+        .filter_map(|f| {
+            let (slug, _hash) = f.trim_end_matches(".json").rsplit_once('-')?;
+            Some(format!("\"{slug}\":\"{f}\""))
+        })
+        .collect();
+    entries.sort();
+    format!(
+        "// Written by secure-html (crates/content/src/csp.rs): fetch the opened chapter's body beside the app.\n\
+         {{\n  const files = {{{}}};\n  const slug = /^#\\/([a-z0-9-]+)/.exec(location.hash)?.[1];\n  \
+         if (slug && Object.hasOwn(files, slug)) {{\n    const link = document.createElement('link');\n    \
+         link.rel = 'preload'; link.as = 'fetch'; link.crossOrigin = 'anonymous';\n    \
+         link.href = 'chapters/' + files[slug];\n    document.head.append(link);\n  }}\n}}",
+        entries.join(",")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +112,22 @@ mod tests {
 <link rel=\"stylesheet\" href=\"./book-1.css\"/>\n<script type=\"module\">\nimport init from './book-1.js';\n\
 await init({ module_or_path: './book-1_bg.wasm' });\n</script>\n<link rel=\"modulepreload\" href=\"./book-1.js\">\
 </head>\n<body><p id=\"boot\">Loading</p></body>\n</html>\n";
+
+    #[test]
+    fn the_chapter_preloader_maps_each_slug_to_its_file_and_runs_before_the_app() {
+        let files = ["the-problem-12ab.json", "leaderless-9f.json", "glossary-77.json", "notes.txt", "Evil\"-1.json"]
+            .map(String::from);
+        let prelude = chapter_preloader(&files);
+        assert!(prelude.contains(
+            "const files = {\"glossary\":\"glossary-77.json\",\"leaderless\":\"leaderless-9f.json\",\"the-problem\":\"the-problem-12ab.json\"};"
+        ), "{prelude}");
+        assert!(!prelude.contains("notes") && !prelude.contains("Evil"));
+        let page = secure_index_with(TRUNK_PAGE, &prelude).unwrap();
+        let (name, text) = &page.scripts[0];
+        assert!(text.starts_with("// Written by secure-html"), "{text}");
+        assert!(text.trim_end().ends_with("await init({ module_or_path: './book-1_bg.wasm' });"), "{text}");
+        assert_ne!(name, &secure_index(TRUNK_PAGE).unwrap().scripts[0].0, "the name follows the content");
+    }
 
     #[test]
     fn the_inline_starter_moves_to_a_file_and_the_policy_comes_first() {

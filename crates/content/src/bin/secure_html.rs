@@ -34,7 +34,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let page = match content::csp::secure_index(&html) {
+    // The chapter bodies the page may open at, so the start-up script can fetch the opened one at once.
+    let chapters: Vec<String> = std::fs::read_dir(dir.join("chapters"))
+        .map(|entries| entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+        .unwrap_or_default();
+    let prelude = content::csp::chapter_preloader(&chapters);
+    let page = match content::csp::secure_index_with(&html, &prelude) {
         Ok(page) => page,
         Err(e) => {
             eprintln!("{}: {e}", index.display());
