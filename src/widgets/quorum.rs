@@ -373,13 +373,20 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
         }
         _ => Preset::LnkdSsd.latencies(),
     };
-    let wars = Wars::new(q, latencies, TRIALS, 1);
-    let horizon = wars.run(&[0.0]).ok().and_then(|r| r.t_visibility_ms(0.999)).unwrap_or(10.0).clamp(1.0, 5_000.0);
-    let t_max = (horizon * 1.3).max(1.0);
-    let times: Vec<f64> = (0..CURVE_POINTS).map(|i| t_max * i as f64 / (CURVE_POINTS - 1) as f64).collect();
-    let report = wars.run(&times).ok();
-    let curve: Vec<(f64, f64)> =
-        report.as_ref().map(|r| r.points.iter().map(|p| (p.t_ms, p.p_consistent)).collect()).unwrap_or_default();
+    // Two runs of 20,000 trials: redone only when the quorum or the latencies change, not when the reader moves
+    // the ring's sliders or presses "Run it".
+    let wars_curve = use_memo((q, latencies), |&(q, latencies)| {
+        let wars = Wars::new(q, latencies, TRIALS, 1);
+        let horizon = wars.run(&[0.0]).ok().and_then(|r| r.t_visibility_ms(0.999)).unwrap_or(10.0).clamp(1.0, 5_000.0);
+        let t_max = (horizon * 1.3).max(1.0);
+        let times: Vec<f64> = (0..CURVE_POINTS).map(|i| t_max * i as f64 / (CURVE_POINTS - 1) as f64).collect();
+        let report = wars.run(&times).ok();
+        let curve: Vec<(f64, f64)> =
+            report.as_ref().map(|r| r.points.iter().map(|p| (p.t_ms, p.p_consistent)).collect()).unwrap_or_default();
+        (t_max, report, curve)
+    });
+    let (t_max, report, curve) = &*wars_curve;
+    let t_max = *t_max;
 
     // The ring: the course's five nodes, a key, its N replicas, and what moves when C leaves.
     let mut ring = Ring::course_example();
@@ -396,12 +403,15 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
         .collect();
     let moves =
         if *c_removed { Ring::moves(&before, &ring, &sample_keys, n_ring).unwrap_or_default() } else { Vec::new() };
-    let mut hashed = Ring::hashed((*vnodes).clamp(1, 256) as u32);
-    for name in ["A", "B", "C", "D", "E"] {
-        let _ = hashed.add_node(name);
-    }
-    let keys: Vec<Key> = (0..2_000).map(|i| hashed.key(&format!("key:{i}"))).collect();
-    let load = hashed.load(&keys, 1).ok();
+    // 2,000 keys hashed onto the ring: redone only when the number of virtual nodes changes.
+    let load = use_memo(*vnodes, |&vnodes| {
+        let mut hashed = Ring::hashed(vnodes.clamp(1, VNODES_MAX) as u32);
+        for name in ["A", "B", "C", "D", "E"] {
+            let _ = hashed.add_node(name);
+        }
+        let keys: Vec<Key> = (0..2_000).map(|i| hashed.key(&format!("key:{i}"))).collect();
+        hashed.load(&keys, 1).ok()
+    });
 
     let narration = match &*note {
         Some(n) => format!("{n} {}", q.describe()),
@@ -507,7 +517,7 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                         </>
                     }) }
                 </div>
-                { curve_svg(&curve, t_max) }
+                { curve_svg(curve, t_max) }
                 { report.as_ref().map(|r| html! {
                     <>
                         <p>{ format!(
@@ -585,7 +595,7 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                     <ul>{ for moves.iter().map(|m| html! { <li>{ m.describe(&ring) }</li> }) }</ul>
                 }) }
                 <Slider label="Virtual nodes per node (hashed ring, 5 nodes, 2,000 keys)" min={1} max={VNODES_MAX} value={*vnodes} onchange={on_vnodes} />
-                { load.map(|l| html! { <p>{ format!(
+                { load.as_ref().as_ref().map(|l| html! { <p>{ format!(
                     "Busiest node holds {} keys against a mean of {:.0}: spread {:.2} (1.00 is perfectly even).",
                     l.max_keys, l.mean_keys, l.spread
                 ) }</p> }) }
