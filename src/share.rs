@@ -191,10 +191,13 @@ pub fn numbers_value<T: Number>(values: &[T]) -> String {
     values.iter().map(T::to_string).collect::<Vec<_>>().join(".")
 }
 
+/// A link's query pairs, in order, as the widgets write them.
+pub type Pairs = Vec<(&'static str, String)>;
+
 /// A widget's settings, written into a link and read back.
 pub trait Shareable: Sized {
     /// Every setting, as (key, value). Keys are short and never `sim`, `seed`, `do` or `at`.
-    fn write(&self, out: &mut Vec<(&'static str, String)>);
+    fn write(&self, out: &mut Pairs);
     /// The settings a link asks for, clamped to what the widget allows.
     fn read(reader: &mut Reader<'_>) -> Self;
 }
@@ -234,7 +237,7 @@ impl<A: ActionToken> RunLink<A> {
         .filter(|link| link.actions.iter().all(|(_, _, a)| a.token().is_some()))
     }
 
-    pub fn write(&self, out: &mut Vec<(&'static str, String)>) {
+    pub fn write(&self, out: &mut Pairs) {
         out.push(("seed", self.seed.to_string()));
         for (cursor, at, action) in &self.actions {
             if let Some(token) = action.token() {
@@ -380,7 +383,7 @@ impl ActionToken for NoAction {
 
 /// A widget with nothing to set beyond its run.
 impl Shareable for () {
-    fn write(&self, _: &mut Vec<(&'static str, String)>) {}
+    fn write(&self, _: &mut Pairs) {}
     fn read(_: &mut Reader<'_>) -> Self {}
 }
 

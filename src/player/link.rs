@@ -4,7 +4,7 @@
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use yew::prelude::*;
 
-use crate::share;
+use crate::share::{self, Pairs, Shareable};
 
 #[derive(Properties, PartialEq)]
 pub struct CopyLinkProps {
@@ -13,7 +13,16 @@ pub struct CopyLinkProps {
     pub chapter: &'static str,
     /// The settings and run as query pairs, computed when the reader asks (not on every frame); `None` when the
     /// run holds something a link cannot carry.
-    pub pairs: Callback<(), Option<Vec<(&'static str, String)>>>,
+    pub pairs: Callback<(), Option<Pairs>>,
+}
+
+/// What "Copy link" writes for a widget without a timeline: its settings (and steps) as they are now.
+pub fn settings_pairs<S: Shareable + 'static>(settings: S) -> Callback<(), Option<Pairs>> {
+    Callback::from(move |_: ()| {
+        let mut pairs = Vec::new();
+        settings.write(&mut pairs);
+        Some(pairs)
+    })
 }
 
 /// The page's address without its hash: the link works wherever the book is hosted, under any subpath.
@@ -23,7 +32,7 @@ fn page_address() -> String {
 }
 
 /// The full address for simulation `sim` in `chapter` with `pairs`.
-pub fn link_address(base: &str, sim: &str, chapter: &str, pairs: &[(&'static str, String)]) -> String {
+pub fn link_address(base: &str, sim: &str, chapter: &str, pairs: &Pairs) -> String {
     let section = share::section(sim).map(|s| format!("/{s}")).unwrap_or_default();
     format!("{base}#/{chapter}{section}?{}", share::query(sim, pairs))
 }

@@ -17,13 +17,13 @@ use std::rc::Rc;
 use sim::{Model, Replay, Salience, Time};
 use yew::prelude::*;
 
-use crate::share::{restored_notice, ActionToken, RunLink};
+use crate::share::{from_link, restored_notice, ActionToken, FromLink, Pairs, Params, RunLink, Shareable};
 
 pub use controls::{parse_seed, seconds as controls_seconds, PlayerControls, PlayerControlsProps};
 pub use figure::{Narration, SimFigure, TableToggle};
 pub use frames::FrameLoop;
 pub use inputs::{Choice, Slider};
-pub use link::{link_address, CopyLink};
+pub use link::{link_address, settings_pairs, CopyLink};
 
 /// Simulated milliseconds per real millisecond at 1× speed, for figures of messages crossing a network: a message
 /// that takes 50 ms crosses the screen in an eighth of a second; 0.25× slows it to half a second. Figures whose
@@ -147,24 +147,36 @@ where
     player
 }
 
-/// Rebuilds, once after the first render, the run a shared link describes, and gives the notices to show: what
-/// the link's settings needed (`notices`) and what its run did (see [`Player::restore`]).
+/// Reads the widget's shared link once, when it mounts: the settings to start from (`fallback` when there is no
+/// link), the run to rebuild and the notices to show.
 #[hook]
-pub fn use_link_run<M>(player: &Player<M>, run: Option<RunLink<M::Action>>, notices: Vec<String>) -> Rc<Vec<String>>
+pub fn use_link<S, A, F>(link: &Option<Rc<Params>>, default_seed: u64, fallback: F) -> Rc<FromLink<S, A>>
+where
+    S: Shareable + 'static,
+    A: ActionToken + 'static,
+    F: FnOnce() -> S,
+{
+    let link = link.clone();
+    use_memo((), move |_| from_link(link.as_deref(), default_seed, fallback))
+}
+
+/// Rebuilds, once after the first render, the run a shared link describes, and gives the notices to show: what
+/// the link's settings needed and what its run did (see [`Player::restore`]).
+#[hook]
+pub fn use_link_run<M, S>(player: &Player<M>, linked: &Rc<FromLink<S, M::Action>>) -> Rc<Vec<String>>
 where
     M: Model + 'static,
     M::Action: 'static,
+    S: 'static,
 {
-    let shown = use_state(|| Rc::new(notices));
+    let shown = use_state(|| Rc::new(linked.notices.clone()));
     {
-        let (player, shown) = (player.clone(), shown.clone());
+        let (player, shown, run) = (player.clone(), shown.clone(), linked.run.clone());
         use_effect_with((), move |_| {
-            if let Some(run) = run {
-                if let Some(more) = player.restore(run) {
-                    let mut all = (**shown).clone();
-                    all.push(more);
-                    shown.set(Rc::new(all));
-                }
+            if let Some(more) = run.and_then(|run| player.restore(run)) {
+                let mut all = (**shown).clone();
+                all.push(more);
+                shown.set(Rc::new(all));
             }
         });
     }
@@ -314,6 +326,20 @@ impl<M: Model + 'static> Player<M> {
         M::Action: ActionToken,
     {
         self.with(|replay| RunLink::of(*self.seed, replay, self.last_move() == LastMove::Step))
+    }
+
+    /// What "Copy link" writes for this player: `settings` (the widget's, as they are now), then the run.
+    pub fn link_pairs<S: Shareable + 'static>(&self, settings: S) -> Callback<(), Option<Pairs>>
+    where
+        M::Action: ActionToken,
+    {
+        let player = self.clone();
+        Callback::from(move |_: ()| {
+            let mut pairs = Vec::new();
+            settings.write(&mut pairs);
+            player.run_link()?.write(&mut pairs);
+            Some(pairs)
+        })
     }
 
     /// Rebuilds the run a link describes, with the current settings, and says what could not be rebuilt.

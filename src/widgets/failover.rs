@@ -16,11 +16,11 @@ use crate::canvas::{
     Align, Band, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone,
 };
 use crate::player::{
-    link_notices, use_link_run, use_media_query, use_player, Choice, CopyLink, Narration, PlayerControls, PlayerSetup,
-    SimFigure, Slider, TableToggle,
+    link_notices, use_link, use_link_run, use_media_query, use_player, Choice, CopyLink, Narration, PlayerControls,
+    PlayerSetup, SimFigure, Slider, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
-use crate::share::{from_link, numbers_value, ActionToken, FromLink, Params, Reader, Shareable};
+use crate::share::{numbers_value, ActionToken, Pairs, Params, Reader, Shareable};
 use crate::widgets::presets::{Preset, PresetState};
 
 const TITLE: &str = "Failover timeline";
@@ -257,7 +257,7 @@ const LAG_ENTRIES_MAX: u64 = 100;
 const STALE_CLIENTS_MAX: u64 = 2;
 
 impl Shareable for Settings {
-    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+    fn write(&self, out: &mut Pairs) {
         out.push(("timeout", self.detection_timeout_s.to_string()));
         out.push(("lags", numbers_value(&self.lags)));
         out.push(("maxlag", self.max_lag.to_string()));
@@ -317,24 +317,14 @@ pub fn failover_sim(props: &FailoverProps) -> Html {
             progress.dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "failover".into() })
         })
     };
-    let FromLink { settings: linked, run, notices } =
-        from_link::<Settings, Action>(props.link.as_deref(), SETUP.default_seed, || {
-            Settings::from_preset(props.preset)
-        });
-    let settings = use_state(|| linked);
+    let linked =
+        use_link::<Settings, Action, _>(&props.link, SETUP.default_seed, || Settings::from_preset(props.preset));
+    let settings = use_state(|| linked.settings.clone());
     let narrow = use_media_query("(max-width: 600px)");
     let initial = (*settings).clone();
     let player = use_player(move |seed| initial.build(seed), SETUP, on_first_use);
-    let notices = use_link_run(&player, run, notices);
-    let pairs = {
-        let (player, current) = (player.clone(), (*settings).clone());
-        Callback::from(move |_: ()| {
-            let mut pairs = Vec::new();
-            current.write(&mut pairs);
-            player.run_link()?.write(&mut pairs);
-            Some(pairs)
-        })
-    };
+    let notices = use_link_run(&player, &linked);
+    let pairs = player.link_pairs((*settings).clone());
     let change = {
         let settings = settings.clone();
         let player = player.clone();

@@ -21,11 +21,11 @@ use crate::canvas::{
     Align, Band, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone,
 };
 use crate::player::{
-    link_notices, use_link_run, use_media_query, use_player, Choice, CopyLink, LastMove, Narration, PlayerControls,
-    PlayerSetup, SimFigure, TableToggle,
+    link_notices, use_link, use_link_run, use_media_query, use_player, Choice, CopyLink, LastMove, Narration,
+    PlayerControls, PlayerSetup, SimFigure, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
-use crate::share::{from_link, shown, ActionToken, FromLink, Params, Reader, Shareable};
+use crate::share::{shown, ActionToken, Pairs, Params, Reader, Shareable};
 
 const TITLE: &str = "Replication lag anomalies";
 /// The stories last about 3.5 s (Bob's lagging follower catches up at about 3.4 s, Carol reloads at 3 s); at a
@@ -816,7 +816,7 @@ fn fix_value(fix: Fix) -> &'static str {
 }
 
 impl Shareable for Settings {
-    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+    fn write(&self, out: &mut Pairs) {
         out.push(("story", story_value(self.story).to_owned()));
         out.push(("lag", self.lag_ms.to_string()));
         let fixes: Vec<&str> = self.fixes.iter().map(|f| fix_value(*f)).collect();
@@ -879,22 +879,13 @@ pub fn lag_anomalies_sim(props: &LagAnomaliesProps) -> Html {
                 .dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "lag-anomalies".into() })
         })
     };
-    let FromLink { settings: linked, run, notices } =
-        from_link::<Settings, Action>(props.link.as_deref(), SETUP.default_seed, Settings::default);
-    let settings = use_state(|| linked);
+    let linked = use_link::<Settings, Action, _>(&props.link, SETUP.default_seed, Settings::default);
+    let settings = use_state(|| linked.settings.clone());
     let narrow = use_media_query("(max-width: 600px)");
     let initial = (*settings).clone();
     let player = use_player(move |seed| initial.build(seed), SETUP, on_first_use.clone());
-    let notices = use_link_run(&player, run, notices);
-    let pairs = {
-        let (player, current) = (player.clone(), (*settings).clone());
-        Callback::from(move |_: ()| {
-            let mut pairs = Vec::new();
-            current.write(&mut pairs);
-            player.run_link()?.write(&mut pairs);
-            Some(pairs)
-        })
-    };
+    let notices = use_link_run(&player, &linked);
+    let pairs = player.link_pairs((*settings).clone());
     let fix_id = use_memo((), |_| format!("lag-fix-{}", crate::player::unique_id()));
     let table = use_memo(((*settings).clone(), *player.seed), |(s, seed)| outcomes(s, *seed));
 

@@ -15,11 +15,11 @@ use crate::canvas::{
     Align, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone,
 };
 use crate::player::{
-    link_notices, use_link_run, use_media_query, use_player, Choice, CopyLink, Narration, PlayerControls, PlayerSetup,
-    SimFigure, Slider, TableToggle,
+    link_notices, use_link, use_link_run, use_media_query, use_player, Choice, CopyLink, Narration, PlayerControls,
+    PlayerSetup, SimFigure, Slider, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
-use crate::share::{from_link, numbers_value, ActionToken, FromLink, Params, Reader, Shareable};
+use crate::share::{numbers_value, ActionToken, Pairs, Params, Reader, Shareable};
 use crate::widgets::presets::{Preset, PresetState};
 
 const TITLE: &str = "Leader-follower replication";
@@ -242,7 +242,7 @@ const MODES: &[(&str, Durability)] = &[
 ];
 
 impl Shareable for Shared {
-    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+    fn write(&self, out: &mut Pairs) {
         out.push(("mode", durability_value(self.settings.durability).to_owned()));
         out.push(("lat", numbers_value(&self.settings.latencies_ms)));
         out.push(("readers", self.scaling_followers.to_string()));
@@ -306,32 +306,23 @@ pub fn leader_follower_sim(props: &LeaderFollowerProps) -> Html {
                 .dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "leader-follower".into() })
         })
     };
-    let FromLink { settings: shared, run, notices } =
-        from_link::<Shared, Action>(props.link.as_deref(), SETUP.default_seed, || Shared {
-            settings: Settings::from_preset(props.preset),
-            ..Shared::default()
-        });
+    let linked = use_link::<Shared, Action, _>(&props.link, SETUP.default_seed, || Shared {
+        settings: Settings::from_preset(props.preset),
+        ..Shared::default()
+    });
+    let shared = &linked.settings;
     let settings = use_state(|| shared.settings.clone());
     let narrow = use_media_query("(max-width: 600px)");
     let initial = (*settings).clone();
     let player = use_player(move |seed| initial.build(seed), SETUP, on_first_use);
-    let notices = use_link_run(&player, run, notices);
+    let notices = use_link_run(&player, &linked);
     let scaling_followers = use_state(|| shared.scaling_followers);
     let write_cpu = use_state(|| shared.write_cpu_percent);
-    let pairs = {
-        let player = player.clone();
-        let shared = Shared {
-            settings: (*settings).clone(),
-            scaling_followers: *scaling_followers,
-            write_cpu_percent: *write_cpu,
-        };
-        Callback::from(move |_: ()| {
-            let mut pairs = Vec::new();
-            shared.write(&mut pairs);
-            player.run_link()?.write(&mut pairs);
-            Some(pairs)
-        })
-    };
+    let pairs = player.link_pairs(Shared {
+        settings: (*settings).clone(),
+        scaling_followers: *scaling_followers,
+        write_cpu_percent: *write_cpu,
+    });
 
     let change = {
         let settings = settings.clone();

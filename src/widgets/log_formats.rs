@@ -14,9 +14,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::player::{link_notices, Choice, CopyLink, Narration, Slider, TableToggle};
+use crate::player::{link_notices, settings_pairs, use_link, Choice, CopyLink, Narration, Slider, TableToggle};
 use crate::progress::{use_progress, ProgressAction};
-use crate::share::{from_link, shown, FromLink, NoAction, Params, Reader, Shareable};
+use crate::share::{shown, NoAction, Pairs, Params, Reader, Shareable};
 
 const TITLE: &str = "Replication log methods compared";
 /// A bound on the reader's history: each step back replays it.
@@ -172,7 +172,7 @@ fn read_steps(reader: &mut Reader<'_>, key: &str, label: &str) -> Vec<Action> {
 }
 
 impl Shareable for Shared {
-    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+    fn write(&self, out: &mut Pairs) {
         let tokens = |steps: &[Action]| steps.iter().filter_map(step_token).collect::<Vec<_>>().join(".");
         out.push(("op", self.choice.to_owned()));
         out.push(("offset", self.offset_ms.to_string()));
@@ -204,28 +204,20 @@ const QUERY_CHARS_MAX: usize = 100;
 #[function_component(LogFormatsSim)]
 pub fn log_formats_sim(props: &LogFormatsProps) -> Html {
     let progress = use_progress();
-    let FromLink { settings: shared, notices, .. } =
-        from_link::<Shared, NoAction>(props.link.as_deref(), 0, Shared::default);
-    let notices = use_state(|| Rc::new(notices));
+    let linked = use_link::<Shared, NoAction, _>(&props.link, 0, Shared::default);
+    let shared = &linked.settings;
     let actions = use_state(|| shared.actions.clone());
     let undone = use_state(|| shared.undone.clone());
     let offset_ms = use_state(|| shared.offset_ms);
     let choice = use_state(|| AttrValue::from(shared.choice));
     let query = use_state(|| shared.query.clone());
-    let pairs = {
-        let current = Shared {
-            choice: CHOICES.iter().find(|c| **c == choice.as_str()).copied().unwrap_or(CHOICES[0]),
-            offset_ms: *offset_ms,
-            actions: (*actions).clone(),
-            undone: (*undone).clone(),
-            query: (*query).clone(),
-        };
-        Callback::from(move |_: ()| {
-            let mut pairs = Vec::new();
-            current.write(&mut pairs);
-            Some(pairs)
-        })
-    };
+    let pairs = settings_pairs(Shared {
+        choice: CHOICES.iter().find(|c| **c == choice.as_str()).copied().unwrap_or(CHOICES[0]),
+        offset_ms: *offset_ms,
+        actions: (*actions).clone(),
+        undone: (*undone).clone(),
+        query: (*query).clone(),
+    });
 
     let (comparison, problem) = replay(*offset_ms, &actions);
     let mode = comparison.config().statement_mode;
@@ -380,7 +372,7 @@ pub fn log_formats_sim(props: &LogFormatsProps) -> Html {
                 <span class="sim-title">{ TITLE }</span>
                 <span class="sim-keys">{ "With the figure focused: ← and → undo and redo the last step." }</span>
             </figcaption>
-            { link_notices(&notices) }
+            { link_notices(&linked.notices) }
             <div class="sim-settings">
                 <Choice label="Operation" value={(*choice).clone()} onchange={on_choice}
                     options={vec![

@@ -20,11 +20,11 @@ use crate::canvas::{
     Align, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone,
 };
 use crate::player::{
-    link_notices, use_link_run, use_media_query, use_player, Choice, CopyLink, Narration, PlayerControls, PlayerSetup,
-    SimFigure, Slider, TableToggle,
+    link_notices, use_link, use_link_run, use_media_query, use_player, Choice, CopyLink, Narration, PlayerControls,
+    PlayerSetup, SimFigure, Slider, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
-use crate::share::{from_link, numbers_value, ActionToken, FromLink, Params, Reader, Shareable};
+use crate::share::{numbers_value, ActionToken, Pairs, Params, Reader, Shareable};
 use crate::widgets::presets::{Preset, PresetState};
 
 const TITLE: &str = "Multi-leader write conflict";
@@ -577,7 +577,7 @@ const OT_INSERT_MAX: i64 = 5;
 const OT_DELETE_MAX: i64 = 4;
 
 impl Shareable for Shared {
-    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+    fn write(&self, out: &mut Pairs) {
         let s = &self.settings;
         out.push(("resolve", strategy_value(s.strategy).to_owned()));
         out.push(("topology", s.shape.value().to_owned()));
@@ -675,36 +675,27 @@ pub fn multi_leader_sim(props: &MultiLeaderProps) -> Html {
             progress.dispatch(ProgressAction::TriedSimulation { chapter: chapter.clone(), name: "multi-leader".into() })
         })
     };
-    let FromLink { settings: shared, run, notices } =
-        from_link::<Shared, Action>(props.link.as_deref(), SETUP.default_seed, || Shared {
-            settings: Settings::from_preset(props.preset),
-            ..Shared::default()
-        });
+    let linked = use_link::<Shared, Action, _>(&props.link, SETUP.default_seed, || Shared {
+        settings: Settings::from_preset(props.preset),
+        ..Shared::default()
+    });
+    let shared = &linked.settings;
     let settings = use_state(|| shared.settings.clone());
     let narrow = use_media_query("(max-width: 600px)");
     let initial = (*settings).clone();
     let player = use_player(move |seed| initial.build(seed), SETUP, on_first_use.clone());
-    let notices = use_link_run(&player, run, notices);
+    let notices = use_link_run(&player, &linked);
     let selected = use_state(|| shared.selected);
     let ot_a = use_state(|| shared.ot_insert_at);
     let ot_b = use_state(|| shared.ot_delete_at);
     let ot_on = use_state(|| shared.ot_transform);
-    let pairs = {
-        let player = player.clone();
-        let shared = Shared {
-            settings: (*settings).clone(),
-            selected: *selected,
-            ot_insert_at: *ot_a,
-            ot_delete_at: *ot_b,
-            ot_transform: *ot_on,
-        };
-        Callback::from(move |_: ()| {
-            let mut pairs = Vec::new();
-            shared.write(&mut pairs);
-            player.run_link()?.write(&mut pairs);
-            Some(pairs)
-        })
-    };
+    let pairs = player.link_pairs(Shared {
+        settings: (*settings).clone(),
+        selected: *selected,
+        ot_insert_at: *ot_a,
+        ot_delete_at: *ot_b,
+        ot_transform: *ot_on,
+    });
     let ot_id = use_memo((), |_| format!("ot-transform-{}", crate::player::unique_id()));
     let table = use_memo(((*settings).clone(), *player.seed), |(s, seed)| outcomes(s, *seed));
 

@@ -170,15 +170,13 @@ pub enum Request {
     Elsewhere(&'static Preset),
 }
 
-/// Names longer than this are cut in the notice: the text comes from the address, which anyone can write.
-const SHOWN_NAME_CHARS_MAX: usize = 40;
-
 pub fn request(simulation: &str, hash: &str) -> Request {
     let Some(name) = requested_name(hash) else { return Request::None };
     match find(name) {
         Some(p) if p.state.simulation() == simulation => Request::Apply(p),
         Some(p) => Request::Elsewhere(p),
-        None => Request::Unknown(name.chars().take(SHOWN_NAME_CHARS_MAX).collect()),
+        // The name comes from the address, which anyone can write: cut it short before repeating it.
+        None => Request::Unknown(shown(name)),
     }
 }
 

@@ -17,9 +17,11 @@ use sim::Time;
 use yew::prelude::*;
 
 use crate::canvas::{Align, Caption, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone};
-use crate::player::{link_notices, use_media_query, Choice, CopyLink, Narration, Slider, TableToggle};
+use crate::player::{
+    link_notices, settings_pairs, use_link, use_media_query, Choice, CopyLink, Narration, Slider, TableToggle,
+};
 use crate::progress::{use_progress, ProgressAction};
-use crate::share::{from_link, numbers_value, FromLink, NoAction, Params, Reader, Shareable};
+use crate::share::{numbers_value, NoAction, Pairs, Params, Reader, Shareable};
 use crate::widgets::presets::{Preset as BookPreset, PresetState};
 
 const TITLE: &str = "Interactive quorum calculator";
@@ -272,7 +274,7 @@ impl Shared {
 }
 
 impl Shareable for Shared {
-    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+    fn write(&self, out: &mut Pairs) {
         out.push(("n", self.knobs.n.to_string()));
         out.push(("w", self.knobs.w.to_string()));
         out.push(("r", self.knobs.r.to_string()));
@@ -312,9 +314,8 @@ impl Shareable for Shared {
 #[function_component(QuorumSim)]
 pub fn quorum_sim(props: &QuorumProps) -> Html {
     let progress = use_progress();
-    let FromLink { settings: shared, notices, .. } =
-        from_link::<Shared, NoAction>(props.link.as_deref(), 0, || Shared::new(Knobs::from_preset(props.preset)));
-    let notices = use_state(|| Rc::new(notices));
+    let linked = use_link::<Shared, NoAction, _>(&props.link, 0, || Shared::new(Knobs::from_preset(props.preset)));
+    let shared = &linked.settings;
     let knobs = use_state(|| shared.knobs);
     let note = use_state(|| None::<String>);
     let preset = use_state(|| AttrValue::from(shared.latencies));
@@ -323,22 +324,15 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
     let c_removed = use_state(|| shared.c_removed);
     let vnodes = use_state(|| shared.vnodes);
     let run_seed = use_state(|| shared.runs);
-    let pairs = {
-        let current = Shared {
-            knobs: *knobs,
-            latencies: LATENCY_PRESETS.iter().find(|p| **p == preset.as_str()).copied().unwrap_or(LATENCY_PRESETS[0]),
-            rates: *rates,
-            key_position: *key_position,
-            c_removed: *c_removed,
-            vnodes: *vnodes,
-            runs: *run_seed,
-        };
-        Callback::from(move |_: ()| {
-            let mut pairs = Vec::new();
-            current.write(&mut pairs);
-            Some(pairs)
-        })
-    };
+    let pairs = settings_pairs(Shared {
+        knobs: *knobs,
+        latencies: LATENCY_PRESETS.iter().find(|p| **p == preset.as_str()).copied().unwrap_or(LATENCY_PRESETS[0]),
+        rates: *rates,
+        key_position: *key_position,
+        c_removed: *c_removed,
+        vnodes: *vnodes,
+        runs: *run_seed,
+    });
     let narrow = use_media_query("(max-width: 600px)");
     let tried = {
         let chapter = props.chapter.to_owned();
@@ -460,7 +454,7 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                 <span class="sim-kicker">{ "Simulation" }</span>
                 <span class="sim-title">{ TITLE }</span>
             </figcaption>
-            { link_notices(&notices) }
+            { link_notices(&linked.notices) }
             <SimCanvas {scene} label={label} />
             <CopyLink sim="quorum" chapter={props.chapter} {pairs} />
             <div class="sim-settings">

@@ -13,11 +13,11 @@ use crate::canvas::{
 };
 use crate::player::controls_seconds as seconds;
 use crate::player::{
-    link_notices, use_link_run, use_media_query, use_player, CopyLink, Narration, PlayerControls, PlayerSetup,
-    SimFigure, TableToggle, SIM_MS_PER_REAL_MS,
+    link_notices, use_link, use_link_run, use_media_query, use_player, CopyLink, Narration, PlayerControls,
+    PlayerSetup, SimFigure, TableToggle, SIM_MS_PER_REAL_MS,
 };
 use crate::progress::{use_progress, ProgressAction};
-use crate::share::{from_link, ActionToken, FromLink, Params};
+use crate::share::{ActionToken, Params};
 
 pub const HORIZON_MS: u64 = 30_000;
 pub const DEFAULT_SEED: u64 = 1;
@@ -215,16 +215,9 @@ pub fn single_node_sim(props: &SingleNodeProps) -> Html {
     let narrow = use_media_query("(max-width: 600px)");
     let layout = if narrow { NARROW } else { WIDE };
     let player = use_player(|seed| Service::new(seed, Config::default()), SETUP, on_first_use);
-    let FromLink { run, notices, .. } = from_link::<(), Action>(props.link.as_deref(), DEFAULT_SEED, || ());
-    let notices = use_link_run(&player, run, notices);
-    let pairs = {
-        let player = player.clone();
-        Callback::from(move |_: ()| {
-            let mut pairs = Vec::new();
-            player.run_link()?.write(&mut pairs);
-            Some(pairs)
-        })
-    };
+    let linked = use_link::<(), Action, _>(&props.link, DEFAULT_SEED, || ());
+    let notices = use_link_run(&player, &linked);
+    let pairs = player.link_pairs(());
     let (scene, nodes, metrics, can_kill, can_add, can_restart, node_count, detection_ms) = player.with(|r| {
         let s = r.model();
         (

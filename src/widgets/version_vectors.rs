@@ -18,9 +18,11 @@ use yew::prelude::*;
 use crate::canvas::{
     Align, Band, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone,
 };
-use crate::player::{link_notices, use_media_query, Choice, CopyLink, Narration, TableToggle};
+use crate::player::{
+    link_notices, settings_pairs, use_link, use_media_query, Choice, CopyLink, Narration, TableToggle,
+};
 use crate::progress::{use_progress, ProgressAction};
-use crate::share::{from_link, shown, FromLink, NoAction, Params, Reader, Shareable};
+use crate::share::{shown, NoAction, Pairs, Params, Reader, Shareable};
 
 const TITLE: &str = "Version vector simulation";
 const NAME: &str = "version-vectors";
@@ -767,7 +769,7 @@ impl Default for Shared {
 }
 
 impl Shareable for Shared {
-    fn write(&self, out: &mut Vec<(&'static str, String)>) {
+    fn write(&self, out: &mut Pairs) {
         out.push(("delete", mode_value(self.mode).to_owned()));
         out.push(("step", self.step.to_string()));
         out.push(("a", self.text_a.clone()));
@@ -806,9 +808,8 @@ impl Shareable for Shared {
 pub fn version_vectors_sim(props: &VersionVectorsProps) -> Html {
     let progress = use_progress();
     let narrow = use_media_query("(max-width: 600px)");
-    let FromLink { settings: shared, notices, .. } =
-        from_link::<Shared, NoAction>(props.link.as_deref(), 0, Shared::default);
-    let notices = use_state(|| Rc::new(notices));
+    let linked = use_link::<Shared, NoAction, _>(&props.link, 0, Shared::default);
+    let shared = &linked.settings;
     let mode = use_state(|| shared.mode);
     let world = use_memo(*mode, |m| CartWorld::shopping_cart(*m));
     let cursor = use_reducer(|| Cursor(shared.step));
@@ -912,22 +913,15 @@ pub fn version_vectors_sim(props: &VersionVectorsProps) -> Html {
         })
     };
 
-    let pairs = {
-        let label = |id: EventId| history.event(id).map_or(String::new(), |e| e.label.clone());
-        let current = Shared {
-            mode: *mode,
-            step: index,
-            text_a: (*text_a).clone(),
-            text_b: (*text_b).clone(),
-            first: label(*first),
-            second: label(*second),
-        };
-        Callback::from(move |_: ()| {
-            let mut pairs = Vec::new();
-            current.write(&mut pairs);
-            Some(pairs)
-        })
-    };
+    let label = |id: EventId| history.event(id).map_or(String::new(), |e| e.label.clone());
+    let pairs = settings_pairs(Shared {
+        mode: *mode,
+        step: index,
+        text_a: (*text_a).clone(),
+        text_b: (*text_b).clone(),
+        first: label(*first),
+        second: label(*second),
+    });
 
     let Some(step) = steps.get(index) else { return html! {} };
     let scene = Rc::new(cart_scene(steps, index, narrow));
@@ -966,7 +960,7 @@ pub fn version_vectors_sim(props: &VersionVectorsProps) -> Html {
                 <span class="sim-title">{ TITLE }</span>
                 <span class="sim-keys">{ "With the figure focused: ← and → go to the previous and next step." }</span>
             </figcaption>
-            { link_notices(&notices) }
+            { link_notices(&linked.notices) }
             <SimCanvas {scene} label={canvas_label} />
             <div class="sim-actions" role="group" aria-label="Steps">
                 <button type="button" onclick={click(Move::Previous)} disabled={index == 0}>{ "Previous Step" }</button>

@@ -39,6 +39,22 @@ async function copyLink(page, figure) {
   return field.inputValue();
 }
 
+/** Copies `figure`'s link on `page`, opens it in the tab `other`, and checks that the reopened figure shows
+ *  exactly what `figure` showed. Playwright waits for animation frames before acting, and a background tab gets
+ *  none, so each tab is brought to the front before it is driven. */
+async function reopenElsewhere(page, other, figure) {
+  const title = await figure.getAttribute('aria-label');
+  const before = await snapshot(figure);
+  const link = await copyLink(page, figure);
+  await other.bringToFront();
+  await other.goto(link);
+  const reopened = other.getByRole('figure', { name: title });
+  await reopened.waitFor();
+  assert.deepEqual(await snapshot(reopened), before);
+  await page.bringToFront();
+  return { link, reopened };
+}
+
 test('a leader-follower run with settings, actions and a position reopens exactly from its link', async () => {
   const { page, context, problems } = await openPage(browser);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.base).origin });
@@ -54,18 +70,10 @@ test('a leader-follower run with settings, actions and a position reopens exactl
   // Back before the kill: the link must keep the kill ahead of the position, as the player does.
   await figure.getByRole('button', { name: 'Step back' }).click();
   await figure.getByRole('button', { name: 'Step back' }).click();
-  const before = await snapshot(figure);
-  const link = await copyLink(page, figure);
+  const { link, reopened } = await reopenElsewhere(page, await context.newPage(), figure);
   assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/#\/leaders-and-followers\/watch-a-write-flow-through-the-cluster\?sim=leader-follower&mode=async&/);
   assert.match(link, /&do=\d+\.4\.write&do=\d+\.9\.kill&/);
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
-
-  const other = await context.newPage();
-  await other.goto(link);
-  const reopened = other.getByRole('figure', { name: 'Leader-follower replication' });
-  await reopened.waitFor();
-  await other.waitForFunction(() => document.querySelector('.clock')?.textContent !== '');
-  assert.deepEqual(await snapshot(reopened), before);
   assert.equal(await reopened.locator('.link-notice').count(), 0, 'a link the page wrote needs no correction');
   assert.deepEqual(problems, []);
   await context.close();
@@ -83,15 +91,9 @@ test('a link made under a subpath keeps the subpath, and a lag-anomaly story reo
   await figure.getByLabel('Anomaly').selectOption('monotonic-reads');
   await figure.getByRole('checkbox').first().check();
   await setRange(figure.getByLabel('Timeline', { exact: true }), 1700);
-  const before = await snapshot(figure);
-  const link = await copyLink(page, figure);
+  const { link } = await reopenElsewhere(page, await context.newPage(), figure);
   assert.ok(link.startsWith(sub.base + '#/replication-lag/'), link);
   assert.match(await figure.locator('.copy-link-status').textContent(), /did not allow copying; select the link below/);
-  const other = await context.newPage();
-  await other.goto(link);
-  const reopened = other.getByRole('figure', { name: 'Replication lag anomalies' });
-  await reopened.waitFor();
-  assert.deepEqual(await snapshot(reopened), before);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -143,16 +145,9 @@ test('multi-leader and failover states, with the panels beside them, reopen exac
   await setRange(figure.getByLabel('Timeline', { exact: true }), 640);
   await setRange(figure.getByLabel('A inserts X at position'), 3);
   await figure.getByLabel('Transform the incoming edit (OT)').check();
-  let before = await snapshot(figure);
-  let link = await copyLink(page, figure);
   const other = await context.newPage();
-  await other.goto(link);
-  let reopened = other.getByRole('figure', { name: 'Multi-leader write conflict' });
-  await reopened.waitFor();
-  assert.deepEqual(await snapshot(reopened), before);
+  await reopenElsewhere(page, other, figure);
 
-  // A background tab gets no animation frames, which playwright waits for before each click.
-  await page.bringToFront();
   await page.goto(server.base + '#/node-outages');
   figure = page.getByRole('figure', { name: 'Failover timeline' });
   await figure.waitFor();
@@ -161,13 +156,7 @@ test('multi-leader and failover states, with the panels beside them, reopen exac
   await setRange(figure.getByLabel('Timeline', { exact: true }), 20000);
   await figure.getByRole('button', { name: 'Restart old leader' }).click();
   await setRange(figure.getByLabel('Timeline', { exact: true }), 26000);
-  before = await snapshot(figure);
-  link = await copyLink(page, figure);
-  await other.bringToFront();
-  await other.goto(link);
-  reopened = other.getByRole('figure', { name: 'Failover timeline' });
-  await reopened.waitFor();
-  assert.deepEqual(await snapshot(reopened), before);
+  await reopenElsewhere(page, other, figure);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -185,29 +174,15 @@ test('the log-format steps and the version-vector walk reopen exactly from their
   await figure.getByRole('button', { name: 'Run on the leader' }).click();
   await figure.getByRole('button', { name: 'Undo step' }).click();
   await setRange(figure.getByLabel("Follower's clock, relative to the leader"), -1300);
-  let before = await snapshot(figure);
-  let link = await copyLink(page, figure);
-  await other.bringToFront();
-  await other.goto(link);
-  let reopened = other.getByRole('figure', { name: 'Replication log methods compared' });
-  await reopened.waitFor();
-  assert.deepEqual(await snapshot(reopened), before);
+  const { reopened } = await reopenElsewhere(page, other, figure);
   assert.equal(await reopened.getByRole('button', { name: 'Redo step' }).isEnabled(), true, 'the undone step can be redone');
 
-  // A background tab gets no animation frames, which playwright waits for before each click.
-  await page.bringToFront();
   await page.goto(server.base + '#/concurrent-writes');
   figure = page.getByRole('figure', { name: 'Version vector simulation' });
   await figure.waitFor();
   await figure.getByLabel('When Y removes the butter').selectOption('erase');
   for (let i = 0; i < 5; i++) await figure.getByRole('button', { name: 'Next Step' }).click();
-  before = await snapshot(figure);
-  link = await copyLink(page, figure);
-  await other.bringToFront();
-  await other.goto(link);
-  reopened = other.getByRole('figure', { name: 'Version vector simulation' });
-  await reopened.waitFor();
-  assert.deepEqual(await snapshot(reopened), before);
+  await reopenElsewhere(page, other, figure);
   assert.deepEqual(problems, []);
   await context.close();
 });
