@@ -48,16 +48,24 @@ const LN_OFFSET: u64 = 0x3fe6_0000_0000_0000 - (1 << (51 - TABLE_BITS));
 /// layers, as the `rand_distr` crate uses it).
 const ZIGGURAT_LAYERS: usize = 256;
 const ZIGGURAT_R: f64 = 7.697_117_470_131_05;
+/// 2^53: the number of values a 53-bit uniform takes.
+const UNIT_STEPS: f64 = (1u64 << 53) as f64;
 
 struct Tables {
     /// 2^(j/128) for j = 0 … 127.
     exp2: [f64; TABLE_SIZE],
     /// Per subinterval of the reduced argument's range: its centre c, 1/c, and ln c.
     ln: [(f64, f64, f64); TABLE_SIZE],
-    /// The ziggurat's layer widths x_0 > x_1 = r > … > x_256 = 0 and the density at each, e^(−x_i). Layer i
-    /// spans x in [0, x_i) and heights between e^(−x_i) and e^(−x_(i+1)); every layer has the same area v.
-    zig_x: [f64; ZIGGURAT_LAYERS + 1],
+    /// The density e^(−x_i) at each of the ziggurat's layer widths x_0 > x_1 = r > … > x_256 = 0 (which
+    /// `zig_w` holds, scaled). Layer i spans x in [0, x_i) and heights between e^(−x_i) and e^(−x_(i+1)); every
+    /// layer has the same area v.
     zig_f: [f64; ZIGGURAT_LAYERS + 1],
+    /// The fast path in integers: a draw's 53-bit integer j lies wholly under the density in layer i exactly
+    /// when j < `zig_k[i]`, and is then `j · zig_w[i]` with `zig_w[i] = x_i / 2^53`. One comparison of
+    /// integers instead of a conversion, a multiplication and two loads before the branch; the value and the
+    /// decision are bit for bit those of the float test `j / 2^53 · x_i < x_(i+1)`.
+    zig_k: [u64; ZIGGURAT_LAYERS],
+    zig_w: [f64; ZIGGURAT_LAYERS],
 }
 
 fn tables() -> &'static Tables {
@@ -86,27 +94,92 @@ fn tables() -> &'static Tables {
         for i in 0..=ZIGGURAT_LAYERS {
             zig_f[i] = libm::exp(-zig_x[i]);
         }
-        Tables { exp2, ln, zig_x, zig_f }
+        let mut zig_k = [0u64; ZIGGURAT_LAYERS];
+        let mut zig_w = [0.0; ZIGGURAT_LAYERS];
+        for i in 0..ZIGGURAT_LAYERS {
+            // Scaling by a power of two is exact, so `j · zig_w[i]` is the float path's `(j / 2^53) · x_i`.
+            zig_w[i] = zig_x[i] * (1.0 / UNIT_STEPS);
+            let under = |j: u64| (j as f64) * zig_w[i] < zig_x[i + 1];
+            // That product grows with j, so the accepted j are 0 … k − 1: start from the real ratio, then step
+            // to the exact edge (a step or two at most).
+            let mut k = ((zig_x[i + 1] / zig_x[i] * UNIT_STEPS) as u64).min(1 << 53);
+            while k > 0 && !under(k - 1) {
+                k -= 1;
+            }
+            while k < 1 << 53 && under(k) {
+                k += 1;
+            }
+            zig_k[i] = k;
+        }
+        Tables { exp2, ln, zig_f, zig_k, zig_w }
     })
 }
 
-/// e^x.
-pub fn exp(x: f64) -> f64 {
-    if !(-700.0..=700.0).contains(&x) {
-        // Overflow, underflow to subnormals, infinities and NaN: rare, and libm gets them right.
-        return libm::exp(x);
+/// The tables, fetched once: a loop that draws millions of values holds one of these rather than checking on
+/// every draw that the tables were built (a synchronised load the compiler cannot move out of the loop).
+#[derive(Clone, Copy)]
+pub struct Maths(&'static Tables);
+
+impl Maths {
+    pub fn get() -> Maths {
+        Maths(tables())
     }
-    let shifted = x * (TABLE_SIZE as f64 / std::f64::consts::LN_2) + ROUNDER;
-    let k = shifted.to_bits() as i64 - ROUNDER.to_bits() as i64;
-    let kd = shifted - ROUNDER;
-    // r = x − k · ln 2 / 128, in two steps so no bits of x are lost; |r| ≤ ln 2 / 256.
-    let r = (x - kd * LN2_BY_N_HI) - kd * LN2_BY_N_LO;
-    let r2 = r * r;
-    let e_r_minus_1 = r + r2 * (0.5 + r * (1.0 / 6.0) + r2 * (1.0 / 24.0 + r * (1.0 / 120.0)));
-    let two_to_j = tables().exp2[(k & (TABLE_SIZE as i64 - 1)) as usize];
-    // |x| ≤ 700 keeps k >> 7 well inside the normal exponent range, so 2^(k >> 7) is a plain exponent field.
-    let two_to_e = f64::from_bits(((1023 + (k >> TABLE_BITS)) as u64) << 52);
-    (two_to_j + two_to_j * e_r_minus_1) * two_to_e
+
+    /// e^x.
+    #[inline(always)]
+    pub fn exp(self, x: f64) -> f64 {
+        if !(-700.0..=700.0).contains(&x) {
+            // Overflow, underflow to subnormals, infinities and NaN: rare, and libm gets them right.
+            return libm::exp(x);
+        }
+        let shifted = x * (TABLE_SIZE as f64 / std::f64::consts::LN_2) + ROUNDER;
+        let k = shifted.to_bits() as i64 - ROUNDER.to_bits() as i64;
+        let kd = shifted - ROUNDER;
+        // r = x − k · ln 2 / 128, in two steps so no bits of x are lost; |r| ≤ ln 2 / 256.
+        let r = (x - kd * LN2_BY_N_HI) - kd * LN2_BY_N_LO;
+        let r2 = r * r;
+        let e_r_minus_1 = r + r2 * (0.5 + r * (1.0 / 6.0) + r2 * (1.0 / 24.0 + r * (1.0 / 120.0)));
+        let two_to_j = self.0.exp2[(k & (TABLE_SIZE as i64 - 1)) as usize];
+        // |x| ≤ 700 keeps k >> 7 well inside the normal exponent range, so 2^(k >> 7) is a plain exponent field.
+        let two_to_e = f64::from_bits(((1023 + (k >> TABLE_BITS)) as u64) << 52);
+        (two_to_j + two_to_j * e_r_minus_1) * two_to_e
+    }
+
+    /// One draw from the exponential distribution with mean 1, using as many random numbers as it needs from `rng`
+    /// (one, 98.9 % of the time). Never negative, always finite.
+    #[inline(always)]
+    pub fn standard_exponential(self, rng: &mut Rng) -> f64 {
+        let tables = self.0;
+        // Bounded in theory by the rejection rate (1.1 % per try); 64 tries fail with probability below 10^-120.
+        for _ in 0..64 {
+            let bits = rng.next_u64();
+            let layer = (bits & 0xff) as usize;
+            // The other 53 bits: a uniform j / 2^53 in [0, 1) across the layer.
+            let j = bits >> 11;
+            // Through i64, which is exact below 2^53: converting a signed integer is one instruction on x86-64
+            // and in V8's wasm code, an unsigned one several.
+            let x = j as i64 as f64 * tables.zig_w[layer];
+            if j < tables.zig_k[layer] {
+                // Inside the part of the layer that lies wholly under the density.
+                return x;
+            }
+            if layer == 0 {
+                // The tail beyond r: by memorylessness, r plus another Exp(1), here by inversion.
+                return ZIGGURAT_R - ln(1.0 - rng.next_f64());
+            }
+            // The layer's sliver beside the curve: accept where a uniform height falls under the density.
+            let (f_low, f_high) = (tables.zig_f[layer], tables.zig_f[layer + 1]);
+            if f_low + (f_high - f_low) * rng.next_f64() < self.exp(-x) {
+                return x;
+            }
+        }
+        -ln(1.0 - rng.next_f64())
+    }
+}
+
+/// e^x. See [`Maths::exp`].
+pub fn exp(x: f64) -> f64 {
+    Maths::get().exp(x)
 }
 
 /// The natural logarithm of x.
@@ -130,32 +203,9 @@ pub fn ln(x: f64) -> f64 {
     (kd * LN2_HI + ln_centre) + (kd * LN2_LO + (odd + even))
 }
 
-/// One draw from the exponential distribution with mean 1, using as many random numbers as it needs from `rng`
-/// (one, 98.9 % of the time). Never negative, always finite.
+/// One draw from Exp(1). See [`Maths::standard_exponential`].
 pub fn standard_exponential(rng: &mut Rng) -> f64 {
-    let tables = tables();
-    // Bounded in theory by the rejection rate (1.1 % per try); 64 tries fail with probability below 10^-120.
-    for _ in 0..64 {
-        let bits = rng.next_u64();
-        let layer = (bits & 0xff) as usize;
-        // The other 53 bits, as a uniform in [0, 1).
-        let u = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        let x = u * tables.zig_x[layer];
-        if x < tables.zig_x[layer + 1] {
-            // Inside the part of the layer that lies wholly under the density.
-            return x;
-        }
-        if layer == 0 {
-            // The tail beyond r: by memorylessness, r plus another Exp(1), here by inversion.
-            return ZIGGURAT_R - ln(1.0 - rng.next_f64());
-        }
-        // The layer's sliver beside the curve: accept where a uniform height falls under the density.
-        let (f_low, f_high) = (tables.zig_f[layer], tables.zig_f[layer + 1]);
-        if f_low + (f_high - f_low) * rng.next_f64() < exp(-x) {
-            return x;
-        }
-    }
-    -ln(1.0 - rng.next_f64())
+    Maths::get().standard_exponential(rng)
 }
 
 #[cfg(test)]
@@ -228,14 +278,37 @@ mod tests {
         }
     }
 
+    /// The layer widths x_0 … x_256, recovered exactly from their scaled copies.
+    fn zig_x(t: &Tables) -> Vec<f64> {
+        t.zig_w.iter().map(|w| w * UNIT_STEPS).chain([0.0]).collect()
+    }
+
     #[test]
     fn ziggurat_layers_are_decreasing_and_end_near_zero() {
         let t = tables();
-        assert!(t.zig_x.windows(2).all(|w| w[0] > w[1]));
+        let zig_x = zig_x(t);
+        assert!(zig_x.windows(2).all(|w| w[0] > w[1]));
         // The top layer's area must come out as v too: the recursion's check that r and v belong together.
         let v = libm::exp(-ZIGGURAT_R) * (ZIGGURAT_R + 1.0);
-        let top_area = t.zig_x[ZIGGURAT_LAYERS - 1] * (1.0 - t.zig_f[ZIGGURAT_LAYERS - 1]);
+        let top_area = zig_x[ZIGGURAT_LAYERS - 1] * (1.0 - t.zig_f[ZIGGURAT_LAYERS - 1]);
         assert!((top_area - v).abs() < 1e-9 * v, "top layer area {top_area}, expected {v}");
+    }
+
+    #[test]
+    fn integer_fast_path_decides_as_the_float_test() {
+        let t = tables();
+        let zig_x = zig_x(t);
+        let mut rng = Rng::new(53);
+        for layer in 0..ZIGGURAT_LAYERS {
+            let k = t.zig_k[layer];
+            // Either side of each layer's edge, and random points.
+            let edge = [k.saturating_sub(2), k.saturating_sub(1), k, k + 1, k + 2];
+            for j in edge.into_iter().chain((0..200).map(|_| rng.next_u64() >> 11)).filter(|&j| j < 1 << 53) {
+                let x = (j as f64 / UNIT_STEPS) * zig_x[layer];
+                assert_eq!(j as f64 * t.zig_w[layer], x, "layer {layer}, j {j}");
+                assert_eq!(j < k, x < zig_x[layer + 1], "layer {layer}, j {j}");
+            }
+        }
     }
 
     #[test]

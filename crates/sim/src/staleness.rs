@@ -489,12 +489,13 @@ pub enum Shape {
     },
 }
 
-/// Keeps a draw a finite number of milliseconds in [0, LATENCY_MS_MAX], whatever the parameters were.
+/// Keeps a draw a finite number of milliseconds in [0, LATENCY_MS_MAX], whatever the parameters were. Never −0
+/// either (adding +0 turns it into +0), so plain comparisons of draws order them as `total_cmp` does.
 fn sane_ms(ms: f64) -> f64 {
     if ms.is_nan() {
         0.0
     } else {
-        ms.clamp(0.0, LATENCY_MS_MAX)
+        ms.clamp(0.0, LATENCY_MS_MAX) + 0.0
     }
 }
 
@@ -507,18 +508,9 @@ fn positive(what: &'static str, value: f64) -> Result<(), StalenessError> {
 }
 
 impl Shape {
-    /// One delay in ms. Invalid parameters give 0 or [`LATENCY_MS_MAX`], never a panic or a NaN.
-    ///
-    /// Both laws are drawn from a standard exponential E (by [`maths::standard_exponential`], a ziggurat): the
-    /// exponential as E / λ, the Pareto as `x_m · e^(E/α)`, which is `x_m · U^(−1/α)` for U = e^−E uniform.
-    /// [`maths::exp`] rather than `f64::exp`, which calls the platform's maths library natively and a port of
-    /// musl's in wasm; the two may differ in the last bit, and a seed must give the same run in both.
+    /// One delay in ms. Invalid parameters give 0 or [`LATENCY_MS_MAX`], never a panic or a NaN. See [`Law`].
     pub fn sample(self, rng: &mut Rng) -> f64 {
-        match self {
-            Shape::Constant { ms } => sane_ms(ms),
-            Shape::Exponential { lambda_per_ms } => sane_ms(maths::standard_exponential(rng) / lambda_per_ms),
-            Shape::Pareto { x_m_ms, alpha } => sane_ms(x_m_ms * maths::exp(maths::standard_exponential(rng) / alpha)),
-        }
+        Law::of(self).sample(maths::Maths::get(), rng)
     }
 
     pub fn validate(self) -> Result<(), StalenessError> {
@@ -565,16 +557,7 @@ impl LatencyDist {
     }
 
     pub fn sample(self, rng: &mut Rng) -> f64 {
-        match self {
-            LatencyDist::Single(shape) => shape.sample(rng),
-            LatencyDist::Mixture { first_share, first, second } => {
-                if rng.chance(first_share) {
-                    first.sample(rng)
-                } else {
-                    second.sample(rng)
-                }
-            }
-        }
+        Sampler::of(self).sample(maths::Maths::get(), rng)
     }
 
     pub fn validate(self) -> Result<(), StalenessError> {
@@ -587,6 +570,90 @@ impl LatencyDist {
                 first.validate()?;
                 second.validate()
             }
+        }
+    }
+}
+
+/// A [`Shape`] made ready for the inner loop, where the WARS run draws millions of delays: the divisions by λ
+/// and α are turned into multiplications by their reciprocals, worked out once.
+///
+/// Both laws are drawn from a standard exponential E (by [`maths::Maths::standard_exponential`], a ziggurat):
+/// the exponential as E · (1/λ), the Pareto as `x_m · e^(E/α)`, which is `x_m · U^(−1/α)` for U = e^−E uniform.
+/// [`maths::Maths::exp`] rather than `f64::exp`, which calls the platform's maths library natively and a port of
+/// musl's in wasm; the two may differ in the last bit, and a seed must give the same run in both.
+#[derive(Clone, Copy, Debug)]
+enum Law {
+    Constant { ms: f64 },
+    Exponential { mean_ms: f64 },
+    Pareto { x_m_ms: f64, inverse_alpha: f64 },
+}
+
+impl Law {
+    fn of(shape: Shape) -> Law {
+        match shape {
+            Shape::Constant { ms } => Law::Constant { ms: sane_ms(ms) },
+            Shape::Exponential { lambda_per_ms } => Law::Exponential { mean_ms: 1.0 / lambda_per_ms },
+            Shape::Pareto { x_m_ms, alpha } => Law::Pareto { x_m_ms, inverse_alpha: 1.0 / alpha },
+        }
+    }
+
+    #[inline(always)]
+    fn sample(&self, maths: maths::Maths, rng: &mut Rng) -> f64 {
+        sane_ms(self.sample_unclamped(maths, rng))
+    }
+
+    /// A draw that may still be infinite or NaN (from extreme parameters): for callers that add to it and
+    /// then clamp once, with the same result as clamping twice.
+    #[inline(always)]
+    fn sample_unclamped(&self, maths: maths::Maths, rng: &mut Rng) -> f64 {
+        match *self {
+            Law::Constant { ms } => ms,
+            Law::Exponential { mean_ms } => maths.standard_exponential(rng) * mean_ms,
+            Law::Pareto { x_m_ms, inverse_alpha } => {
+                x_m_ms * maths.exp(maths.standard_exponential(rng) * inverse_alpha)
+            }
+        }
+    }
+}
+
+/// A [`LatencyDist`] made ready for the inner loop. A mixture's choice compares the top 53 bits of one random
+/// number, as an integer, with the share scaled to 2^53 and rounded up: exactly `Rng::chance`, which compares
+/// them as a float in [0, 1), without the conversion.
+#[derive(Clone, Copy, Debug)]
+struct Sampler {
+    /// `None` for a single law, which draws no random number for the choice.
+    first_below: Option<u64>,
+    first: Law,
+    second: Law,
+}
+
+impl Sampler {
+    fn of(dist: LatencyDist) -> Sampler {
+        match dist {
+            LatencyDist::Single(shape) => Sampler { first_below: None, first: Law::of(shape), second: Law::of(shape) },
+            LatencyDist::Mixture { first_share, first, second } => Sampler {
+                // A NaN share picks the second law, as `Rng::chance` would.
+                first_below: Some(if first_share.is_nan() {
+                    0
+                } else {
+                    (first_share.clamp(0.0, 1.0) * (1u64 << 53) as f64).ceil() as u64
+                }),
+                first: Law::of(first),
+                second: Law::of(second),
+            },
+        }
+    }
+
+    #[inline(always)]
+    fn sample(&self, maths: maths::Maths, rng: &mut Rng) -> f64 {
+        sane_ms(self.sample_unclamped(maths, rng))
+    }
+
+    #[inline(always)]
+    fn sample_unclamped(&self, maths: maths::Maths, rng: &mut Rng) -> f64 {
+        match self.first_below {
+            Some(below) if rng.next_u64() >> 11 >= below => self.second.sample_unclamped(maths, rng),
+            _ => self.first.sample_unclamped(maths, rng),
         }
     }
 }
@@ -972,6 +1039,34 @@ pub struct TrialView {
     pub story: Vec<String>,
 }
 
+/// The four delay laws made ready for the inner loop, and where each replica lives.
+struct Samplers {
+    maths: maths::Maths,
+    w: Sampler,
+    a: Sampler,
+    r: Sampler,
+    s: Sampler,
+    wan: Option<Wan>,
+    data_centres: u32,
+    /// The data centre of replica i, worked out once rather than by a division per replica per trial.
+    data_centre_of: Vec<u32>,
+}
+
+impl Samplers {
+    fn new(latencies: &Latencies, n: usize) -> Samplers {
+        Samplers {
+            maths: maths::Maths::get(),
+            w: Sampler::of(latencies.w),
+            a: Sampler::of(latencies.a),
+            r: Sampler::of(latencies.r),
+            s: Sampler::of(latencies.s),
+            wan: latencies.wan,
+            data_centres: latencies.wan.map_or(1, |wan| wan.data_centres.clamp(1, DATA_CENTRES_MAX)),
+            data_centre_of: (0..n).map(|i| data_centre_of(i, latencies.wan)).collect(),
+        }
+    }
+}
+
 /// The draws of one trial. Buffers are reused across trials so a run allocates once.
 #[derive(Clone, Debug, Default)]
 struct Draw {
@@ -983,8 +1078,8 @@ struct Draw {
     ack_at: Vec<f64>,
     /// R + S per replica: when its read response reaches the coordinator.
     response_at: Vec<f64>,
-    /// Replica numbers, ordered by `ack_at` and by `response_at` (ties by replica number) — fully by
-    /// [`Draw::sort`], or by [`Draw::partition`] only as far as the quorum needs.
+    /// Replica numbers, ordered by `ack_at` and by `response_at` (ties by replica number): fully by
+    /// [`Draw::sort`] for the figure, or by [`Draw::outcome`] only as far as the quorum needs, in large clusters.
     by_ack: Vec<usize>,
     by_response: Vec<usize>,
 }
@@ -1000,92 +1095,117 @@ fn earlier(times: &[f64]) -> impl Fn(&usize, &usize) -> std::cmp::Ordering + '_ 
     |&x, &y| times[x].total_cmp(&times[y]).then(x.cmp(&y))
 }
 
-/// Up to this many replicas, [`Draw::partition`] sorts instead of selecting.
-const SORT_FULLY_MAX: usize = 12;
+/// Up to this many replicas, [`Draw::outcome`] ranks every replica by counting instead of selecting.
+const RANK_BY_COUNTING_MAX: usize = 16;
 
-/// Sorts replica numbers by `times`, ties by number, in place.
-fn insertion_sort(replicas: &mut [usize], times: &[f64]) {
-    let is_earlier = earlier(times);
-    for i in 1..replicas.len() {
-        let mut j = i;
-        while j > 0 && is_earlier(&replicas[j], &replicas[j - 1]).is_lt() {
-            replicas.swap(j, j - 1);
-            j -= 1;
-        }
-    }
+/// Where replica `i` stands in the order of [`earlier`]: how many replicas come before it. Counting costs n
+/// comparisons without a branch, where sorting a handful of numbers mispredicts a branch at almost every step.
+/// Draws are never NaN or −0 (see [`sane_ms`]), so `<` agrees with `total_cmp` here.
+#[inline]
+fn rank(times: &[f64], i: usize) -> usize {
+    let t = times[i];
+    times[..i].iter().filter(|&&x| x <= t).count() + times[i + 1..].iter().filter(|&&x| x < t).count()
+}
+
+/// The replica `k` places from the front in the order of [`earlier`] (k = 0 is the earliest). The search stops
+/// at it, so on average it ranks half the replicas.
+#[inline]
+fn kth_earliest(times: &[f64], k: usize) -> usize {
+    (0..times.len()).find(|&i| rank(times, i) == k).unwrap_or(0)
+}
+
+/// What a trial measured: when the write committed, how long the read took, and the smallest t after the
+/// commit at which the read is consistent.
+struct Outcome {
+    commit_ms: f64,
+    read_latency_ms: f64,
+    threshold_ms: f64,
 }
 
 impl Draw {
     /// Draws a trial in a fixed order: the data centres, then W, A, R, S for replica 0, 1, …
-    fn fill(&mut self, n: usize, latencies: &Latencies, rng: &mut Rng) {
-        let dcs = latencies.wan.map_or(1, |wan| wan.data_centres.clamp(1, DATA_CENTRES_MAX));
-        let (write_dc, read_dc) = match latencies.wan {
+    fn fill(&mut self, samplers: &Samplers, rng: &mut Rng) {
+        let n = samplers.data_centre_of.len();
+        let (write_dc, read_dc) = match samplers.wan {
             Some(_) => {
-                let write_dc = rng.range_inclusive(0, u64::from(dcs - 1)) as u32;
-                (write_dc, rng.range_inclusive(0, u64::from(dcs - 1)) as u32)
+                let last = u64::from(samplers.data_centres - 1);
+                let write_dc = rng.range_inclusive(0, last) as u32;
+                (write_dc, rng.range_inclusive(0, last) as u32)
             }
             None => (0, 0),
         };
         self.write_dc = write_dc;
         self.read_dc = read_dc;
         for v in [&mut self.w, &mut self.r, &mut self.ack_at, &mut self.response_at] {
-            v.clear();
+            v.resize(n, 0.0);
         }
-        for i in 0..n {
-            let dc = data_centre_of(i, latencies.wan);
-            let extra = |op_dc: u32| latencies.wan.filter(|_| dc != op_dc).map_or(0.0, |wan| wan.one_way_ms);
-            let (write_extra, read_extra) = (extra(write_dc), extra(read_dc));
-            let w = sane_ms(latencies.w.sample(rng) + write_extra);
-            let a = sane_ms(latencies.a.sample(rng) + write_extra);
-            let r = sane_ms(latencies.r.sample(rng) + read_extra);
-            let s = sane_ms(latencies.s.sample(rng) + read_extra);
-            self.w.push(w);
-            self.r.push(r);
-            self.ack_at.push(w + a);
-            self.response_at.push(r + s);
+        let one_way_ms = samplers.wan.map_or(0.0, |wan| wan.one_way_ms);
+        let maths = samplers.maths;
+        let replicas = samplers.data_centre_of.iter().zip(self.w.iter_mut().zip(self.r.iter_mut()));
+        for ((&dc, (w_at, r_at)), (ack_at, response_at)) in
+            replicas.zip(self.ack_at.iter_mut().zip(self.response_at.iter_mut()))
+        {
+            let write_extra = if dc == write_dc { 0.0 } else { one_way_ms };
+            let read_extra = if dc == read_dc { 0.0 } else { one_way_ms };
+            let w = sane_ms(samplers.w.sample_unclamped(maths, rng) + write_extra);
+            let a = sane_ms(samplers.a.sample_unclamped(maths, rng) + write_extra);
+            let r = sane_ms(samplers.r.sample_unclamped(maths, rng) + read_extra);
+            let s = sane_ms(samplers.s.sample_unclamped(maths, rng) + read_extra);
+            *w_at = w;
+            *r_at = r;
+            *ack_at = w + a;
+            *response_at = r + s;
         }
-        self.by_ack.clear();
-        self.by_ack.extend(0..n);
-        self.by_response.clear();
-        self.by_response.extend(0..n);
     }
 
-    /// Orders only as far as the quorum needs: the W-th acknowledgement and R-th response in their places, the
-    /// earlier ones before them. Clusters of up to [`SORT_FULLY_MAX`] replicas are simply sorted (an insertion
-    /// sort of a handful of numbers costs less than setting up a selection); larger ones use a linear-time
-    /// selection, which leaves the earlier ones in some order. Either way the first k are the same set.
-    fn partition(&mut self, quorum: Quorum) {
-        if self.by_ack.len() <= SORT_FULLY_MAX {
-            insertion_sort(&mut self.by_ack, &self.ack_at);
-            insertion_sort(&mut self.by_response, &self.response_at);
-        } else {
-            self.by_ack.select_nth_unstable_by(quorum.w as usize - 1, earlier(&self.ack_at));
-            self.by_response.select_nth_unstable_by(quorum.r as usize - 1, earlier(&self.response_at));
+    /// Reads the trial's outcome off the W-th acknowledgement and the first R responses. Clusters of up to
+    /// [`RANK_BY_COUNTING_MAX`] replicas rank each replica by counting; larger ones use a linear-time selection,
+    /// which leaves the earlier ones in some order. Either way the first k are the same set as a full sort's.
+    fn outcome(&mut self, quorum: Quorum) -> Outcome {
+        let (w, r) = (quorum.w as usize, quorum.r as usize);
+        let n = self.ack_at.len();
+        if n > RANK_BY_COUNTING_MAX {
+            for order in [&mut self.by_ack, &mut self.by_response] {
+                order.clear();
+                order.extend(0..n);
+            }
+            self.by_ack.select_nth_unstable_by(w - 1, earlier(&self.ack_at));
+            self.by_response.select_nth_unstable_by(r - 1, earlier(&self.response_at));
+            let commit_ms = self.ack_at[self.by_ack[w - 1]];
+            return Outcome {
+                commit_ms,
+                read_latency_ms: self.response_at[self.by_response[r - 1]],
+                threshold_ms: self.threshold_among(self.by_response[..r].iter().copied(), commit_ms),
+            };
         }
+        let commit_ms = self.ack_at[kth_earliest(&self.ack_at, w - 1)];
+        // The R-th response, then the replicas that answered no later than it: the first R.
+        let last = kth_earliest(&self.response_at, r - 1);
+        let last_at = self.response_at[last];
+        let answered =
+            self.response_at.iter().enumerate().filter(|&(j, &at)| at < last_at || (at == last_at && j <= last));
+        Outcome {
+            commit_ms,
+            read_latency_ms: last_at,
+            threshold_ms: self.threshold_among(answered.map(|(j, _)| j), commit_ms),
+        }
+    }
+
+    /// The smallest t after commit at which a read answered by `answered` is consistent: replica j has the write
+    /// when the read reaches it if W_j ≤ commit + t + R_j, i.e. t ≥ W_j − commit − R_j; the read needs one.
+    fn threshold_among(&self, answered: impl Iterator<Item = usize>, commit_ms: f64) -> f64 {
+        answered.map(|j| self.w[j] - commit_ms - self.r[j]).fold(f64::INFINITY, f64::min)
     }
 
     /// Orders fully, for a trial drawn in the figure.
     fn sort(&mut self) {
+        let n = self.ack_at.len();
+        for order in [&mut self.by_ack, &mut self.by_response] {
+            order.clear();
+            order.extend(0..n);
+        }
         self.by_ack.sort_by(earlier(&self.ack_at));
         self.by_response.sort_by(earlier(&self.response_at));
-    }
-
-    fn commit_ms(&self, quorum: Quorum) -> f64 {
-        self.ack_at[self.by_ack[quorum.w as usize - 1]]
-    }
-
-    fn read_latency_ms(&self, quorum: Quorum) -> f64 {
-        self.response_at[self.by_response[quorum.r as usize - 1]]
-    }
-
-    /// The smallest t after commit at which this trial's read is consistent: replica j has the write when the
-    /// read reaches it if W_j ≤ commit + t + R_j, i.e. t ≥ W_j − commit − R_j; the read needs one of its R.
-    fn threshold_ms(&self, quorum: Quorum) -> f64 {
-        let commit = self.commit_ms(quorum);
-        self.by_response[..quorum.r as usize]
-            .iter()
-            .map(|&j| self.w[j] - commit - self.r[j])
-            .fold(f64::INFINITY, f64::min)
     }
 }
 
@@ -1120,18 +1240,18 @@ impl Wars {
         let times = Self::checked_times(t_ms)?;
         let trials = self.trials.clamp(1, TRIALS_MAX);
         let quorum = self.quorum;
-        let n = quorum.n as usize;
+        let samplers = Samplers::new(&self.latencies, quorum.n as usize);
         let mut rng = Rng::new(self.seed);
         let mut draw = Draw::default();
         let mut thresholds = Vec::with_capacity(trials as usize);
         let mut writes = Vec::with_capacity(trials as usize);
         let mut reads = Vec::with_capacity(trials as usize);
         for _ in 0..trials {
-            draw.fill(n, &self.latencies, &mut rng);
-            draw.partition(quorum);
-            thresholds.push(draw.threshold_ms(quorum));
-            writes.push(draw.commit_ms(quorum));
-            reads.push(draw.read_latency_ms(quorum));
+            draw.fill(&samplers, &mut rng);
+            let outcome = draw.outcome(quorum);
+            thresholds.push(outcome.threshold_ms);
+            writes.push(outcome.commit_ms);
+            reads.push(outcome.read_latency_ms);
         }
         // The curve is read off the thresholds by binary search, so they are sorted; the latencies only need
         // four order statistics each.
@@ -1164,9 +1284,11 @@ impl Wars {
         let t = Self::checked_times(&[t_ms])?[0];
         let quorum = self.quorum;
         let mut draw = Draw::default();
-        draw.fill(quorum.n as usize, &self.latencies, &mut Rng::new(seed));
+        draw.fill(&Samplers::new(&self.latencies, quorum.n as usize), &mut Rng::new(seed));
+        // The run's own reading of the trial, so a trial and a run never disagree; then the full order to draw.
+        let measured = draw.outcome(quorum);
         draw.sort();
-        let commit = draw.commit_ms(quorum);
+        let commit = measured.commit_ms;
         let acked = &draw.by_ack[..quorum.w as usize];
         let answered = &draw.by_response[..quorum.r as usize];
         let replicas: Vec<ReplicaTiming> = (0..quorum.n as usize)
@@ -1183,7 +1305,7 @@ impl Wars {
                 version: if draw.w[i] - commit - draw.r[i] <= t { Version::New } else { Version::Old },
             })
             .collect();
-        let outcome = if draw.threshold_ms(quorum) <= t { ReadOutcome::Consistent } else { ReadOutcome::Stale };
+        let outcome = if measured.threshold_ms <= t { ReadOutcome::Consistent } else { ReadOutcome::Stale };
         let fresh: Vec<usize> = answered.iter().copied().filter(|&i| replicas[i].version == Version::New).collect();
         let (acks, answers) = if quorum.w == 1 {
             ("the first acknowledgement".to_owned(), "commits")
@@ -1205,7 +1327,7 @@ impl Wars {
                 ms(t),
                 quorum.r,
                 name_list(answered),
-                ms(draw.read_latency_ms(quorum))
+                ms(measured.read_latency_ms)
             ),
             match outcome {
                 ReadOutcome::Consistent => {
@@ -1227,10 +1349,79 @@ impl Wars {
             read_data_centre: draw.read_dc,
             commit_ms: commit,
             read_starts_ms: commit + t,
-            read_latency_ms: draw.read_latency_ms(quorum),
+            read_latency_ms: measured.read_latency_ms,
             outcome,
             replicas,
             story,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::{prop_assert_eq, proptest, Strategy};
+
+    /// The outcome by a full sort in the order of [`earlier`]: what [`Draw::outcome`]'s counting and selection
+    /// must agree with.
+    fn outcome_by_sorting(draw: &Draw, w: usize, r: usize) -> (f64, f64, f64) {
+        let n = draw.ack_at.len();
+        let mut by_ack: Vec<usize> = (0..n).collect();
+        let mut by_response = by_ack.clone();
+        by_ack.sort_by(earlier(&draw.ack_at));
+        by_response.sort_by(earlier(&draw.response_at));
+        let commit = draw.ack_at[by_ack[w - 1]];
+        let threshold = by_response[..r].iter().map(|&j| draw.w[j] - commit - draw.r[j]).fold(f64::INFINITY, f64::min);
+        (commit, draw.response_at[by_response[r - 1]], threshold)
+    }
+
+    proptest! {
+        /// Both of `outcome`'s paths (counting up to 16 replicas, selection above) pick the replicas a full sort
+        /// picks, ties included: delays from a handful of values make ties common.
+        #[test]
+        fn outcome_agrees_with_a_full_sort(
+            delays in (1usize..=40).prop_flat_map(|n| proptest::collection::vec((0u8..4, 0u8..4, 0u8..4, 0u8..4), n)),
+            w_pick in 0usize..40,
+            r_pick in 0usize..40,
+        ) {
+            let n = delays.len();
+            let (w, r) = (w_pick % n + 1, r_pick % n + 1);
+            let mut draw = Draw::default();
+            for &(wd, a, rd, s) in &delays {
+                let (wd, a, rd, s) = (f64::from(wd), f64::from(a) * 0.5, f64::from(rd), f64::from(s) * 0.5);
+                draw.w.push(wd);
+                draw.r.push(rd);
+                draw.ack_at.push(wd + a);
+                draw.response_at.push(rd + s);
+            }
+            let expected = outcome_by_sorting(&draw, w, r);
+            let quorum = Quorum::clamped(n as u32, w as u32, r as u32);
+            let got = draw.outcome(quorum);
+            prop_assert_eq!((got.commit_ms, got.read_latency_ms, got.threshold_ms), expected);
+        }
+    }
+
+    #[test]
+    fn sampler_choice_is_rng_chance() {
+        // The integer comparison against the share scaled to 2^53 decides as `Rng::chance` does, share by share.
+        for share in [0.0, 1e-17, 0.0178, 0.38, 0.9122, 0.939, 0.982, 1.0 - 1e-16, 1.0] {
+            let Some(below) = Sampler::of(LatencyDist::Mixture {
+                first_share: share,
+                first: Shape::Constant { ms: 1.0 },
+                second: Shape::Constant { ms: 2.0 },
+            })
+            .first_below
+            else {
+                panic!("a mixture has a choice");
+            };
+            let (mut a, mut b) = (Rng::new(9), Rng::new(9));
+            for _ in 0..20_000 {
+                assert_eq!(a.next_u64() >> 11 < below, b.chance(share), "share {share}");
+            }
+            // At the edge itself: the float test on the integers either side of it.
+            for j in [below.saturating_sub(1), below].into_iter().filter(|&j| j < 1 << 53) {
+                assert_eq!(j < below, (j as f64 / (1u64 << 53) as f64) < share, "share {share}, j {j}");
+            }
+        }
     }
 }
