@@ -68,7 +68,14 @@ fn shell() -> Html {
     // Following a link in the collapsed (phone) table of contents closes it.
     {
         let toc_open = toc_open.clone();
-        use_effect_with(route.clone(), move |_| toc_open.set(false));
+        use_effect_with(route.clone(), move |route| {
+            toc_open.set(false);
+            // A chapter page removes the start-up script's copy of its opening once its body is in place; any
+            // other page has nothing to wait for.
+            if !matches!(route, Route::Chapter { .. } | Route::Section { .. }) {
+                crate::boot::end();
+            }
+        });
     }
     let current = match &route {
         Route::Chapter { slug } | Route::Section { slug, .. } => Some(slug.clone()),

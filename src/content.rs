@@ -95,9 +95,17 @@ pub async fn load_body(chapter: &'static Chapter) -> Result<Body, String> {
     if let Some(body) = cached_body(chapter) {
         return Ok(body);
     }
-    let text = fetch_text(&format!("chapters/{}", chapter.file))
-        .await
-        .map_err(|e| format!("The chapter could not be loaded ({e}). Check your connection and reload the page."))?;
+    // The start-up script may have fetched it already; if that failed, ask again, and say why if it fails again.
+    let prefetched = match crate::boot::take_prefetched(chapter.file) {
+        Some(body) => JsFuture::from(body).await.ok().and_then(|text| text.as_string()),
+        None => None,
+    };
+    let text = match prefetched {
+        Some(text) => text,
+        None => fetch_text(&format!("chapters/{}", chapter.file)).await.map_err(|e| {
+            format!("The chapter could not be loaded ({e}). Check your connection and reload the page.")
+        })?,
+    };
     let blocks: Vec<Block> = serde_json::from_str(&text)
         .map_err(|_| "The chapter file is damaged. Reload the page to fetch it again.".to_owned())?;
     let body = Rc::new(blocks);

@@ -5,6 +5,7 @@
 //! language: a pure scene, painted by one module) → the `sim` crate (the model, which knows nothing of this).
 
 pub mod app;
+pub mod boot;
 pub mod canvas;
 pub mod components;
 pub mod content;

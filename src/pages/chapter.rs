@@ -57,12 +57,21 @@ pub fn chapter_page(props: &ChapterProps) -> Html {
     // Scroll once the body is in the page: to the section the address names, or to the top.
     {
         let ready = matches!(current, Load::Ready(_));
-        use_effect_with((props.slug.clone(), props.section.clone(), ready), move |(_, section, ready)| {
-            if *ready {
-                scroll_to(section.as_deref());
-                sim_slots::request_mount();
-            }
-        });
+        let settled = !matches!(current, Load::Loading);
+        use_effect_with(
+            (props.slug.clone(), props.section.clone(), ready, settled),
+            move |(_, section, ready, settled)| {
+                // The start-up script's copy of the opening goes only now, in the same task that put the body in
+                // place, so the reader never sees the page without its text (or a failure without its message).
+                if *settled {
+                    crate::boot::end();
+                }
+                if *ready {
+                    scroll_to(section.as_deref());
+                    sim_slots::request_mount();
+                }
+            },
+        );
     }
     let Some(chapter) = chapter else {
         return html! { <super::NotFoundPage /> };

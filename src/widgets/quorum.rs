@@ -222,7 +222,8 @@ fn curve_svg(points: &[(f64, f64)], t_max: f64) -> Html {
                     <text x={(left - 6.0).to_string()} y={(y(*p) + 4.0).to_string()} text-anchor="end">{ format!("{:.0}%", p * 100.0) }</text>
                 </>
             }) }
-            { for [0.0, 0.5, 1.0].iter().map(|f| html! {
+            // No time axis until there is a curve (for the moment before the first one is computed).
+            { for [0.0, 0.5, 1.0].iter().filter(|_| !points.is_empty()).map(|f| html! {
                 <text x={x(t_max * f).to_string()} y={(h - 8.0).to_string()} text-anchor="middle">{ format!("{:.1} ms", t_max * f) }</text>
             }) }
             <polyline points={path} class="line" />
@@ -368,8 +369,20 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
         _ => Preset::LnkdSsd.latencies(),
     };
     // Two runs of 20,000 trials: redone only when the quorum or the latencies change, not when the reader moves
-    // the ring's sliders or presses "Run it".
-    let wars_curve = use_memo((q, latencies), |&(q, latencies)| {
+    // the ring's sliders or presses "Run it". Not on the widget's first render, which happens while the chapter
+    // is still loading: that render shows the curve's empty frame, and the curve follows in a task of its own
+    // (together they blocked a slow phone for a third of a second).
+    let first_render_done = use_state(|| false);
+    {
+        let first_render_done = first_render_done.clone();
+        use_effect_with((), move |_| {
+            gloo_timers::callback::Timeout::new(0, move || first_render_done.set(true)).forget();
+        });
+    }
+    let wars_curve = use_memo((q, latencies, *first_render_done), |&(q, latencies, ready)| {
+        if !ready {
+            return (1.0, None, Vec::new());
+        }
         let wars = Wars::new(q, latencies, TRIALS, 1);
         let horizon = wars.run(&[0.0]).ok().and_then(|r| r.t_visibility_ms(0.999)).unwrap_or(10.0).clamp(1.0, 5_000.0);
         let t_max = (horizon * 1.3).max(1.0);

@@ -73,6 +73,8 @@ test('review: the keyboard flips and grades, and graded cards come back later', 
 test('review: a card due yesterday is due today, and Easy pushes it days ahead', async () => {
   const { page, context } = await openPage(browser);
   await page.goto(server.base);
+  // Once the app has started (and saved what it loaded), so the record written next is the one it reads.
+  await page.getByRole('heading', { level: 1 }).waitFor();
   await page.evaluate(([key, yesterday, before]) => localStorage.setItem(key, JSON.stringify({
     version: 2,
     cards: { 'outage-budget': { repetitions: 1, interval_days: 1, ease: 2.5, due: yesterday, reviewed: before } },

@@ -92,6 +92,33 @@ test('S6: N, W and R give the overlap verdict, the staleness formula and the min
   await context.close();
 });
 
+test('S6: the WARS curve follows the quorum and the latencies, after the figure has painted', async () => {
+  const { page, context, problems } = await openPage(browser);
+  await page.goto(server.base + '#/leaderless');
+  const figure = page.getByRole('figure', { name: 'Interactive quorum calculator' });
+  const panel = figure.locator('.sim-panel', { hasText: 'How eventual is eventual?' });
+  // The curve is computed in a task after the widget's first render; the summary appears with it.
+  const summary = panel.locator('p', { hasText: '20000 trials.' });
+  await summary.waitFor();
+  const points = () => panel.locator('svg.curve polyline').getAttribute('points');
+  assert.equal((await points()).split(' ').length, 41, 'the curve has its 41 points');
+  // N=3, W=2, R=2 is a strict quorum: every read is consistent at commit.
+  assert.match(await summary.textContent(), /Consistent at commit: 100 %/);
+  // A partial quorum with Yammer's slower writes: some reads at commit are stale, and the curve is redrawn.
+  const strict = await points();
+  await setRange(figure.getByLabel('W (write quorum)'), 1);
+  await setRange(figure.getByLabel('R (read quorum)'), 1);
+  await panel.getByLabel('Latencies').selectOption('YMMR');
+  await page.waitForFunction(() => !/Consistent at commit: 100 %/.test(
+    [...document.querySelectorAll('.sim-panel p')].map((p) => p.textContent).join(' ')));
+  const partial = await panel.locator('p', { hasText: '20000 trials.' }).textContent();
+  const atCommit = Number(/Consistent at commit: ([\d.]+) %/.exec(partial)[1]);
+  assert.ok(atCommit > 100 / 3 && atCommit < 100, `N=3, W=1, R=1 is above the closed form's 1/3 at commit and below 100 %: ${atCommit}`);
+  assert.notEqual(await points(), strict);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('S2: the default failover is the course example: F1 elected, LSN 4991–5000 lost, 32 s without writes', async () => {
   const { page, context, problems } = await openPage(browser);
   await page.goto(server.base + '#/node-outages');

@@ -46,6 +46,7 @@ pub fn secure_index_with(html: &str, prelude: &str) -> Result<SecuredPage, Strin
     }
     let mut out = String::with_capacity(html.len() + POLICY.len() + 128);
     let mut scripts = Vec::new();
+    let mut wasm_fetched_by_prelude = false;
     let mut rest = html;
     while let Some(start) = rest.find("<script") {
         let (before, from_tag) = rest.split_at(start);
@@ -59,7 +60,10 @@ pub fn secure_index_with(html: &str, prelude: &str) -> Result<SecuredPage, Strin
             out.push_str(&from_tag[..open_end + close + "</script>".len()]);
         } else {
             let body = match prelude.take().filter(|_| open.contains("type=\"module\"")) {
-                Some(prelude) => format!("{prelude}\n{}", body.trim()),
+                Some(prelude) => {
+                    wasm_fetched_by_prelude = true;
+                    format!("{prelude}\n{}", import_after_prelude(body.trim())?)
+                }
                 None => body.to_owned(),
             };
             let body = body.as_str();
@@ -71,18 +75,76 @@ pub fn secure_index_with(html: &str, prelude: &str) -> Result<SecuredPage, Strin
         rest = &body_and_rest[close + "</script>".len()..];
     }
     out.push_str(rest);
+    if wasm_fetched_by_prelude {
+        out = without_wasm_preload(&out);
+    }
     let head = out.find("<head>").ok_or("the page has no <head>")? + "<head>".len();
     out.insert_str(head, &format!("\n  <meta http-equiv=\"Content-Security-Policy\" content=\"{POLICY}\" />"));
     Ok(SecuredPage { html: out, scripts })
 }
 
-/// A prelude for the start-up script that fetches the body of the chapter the address opens at once, beside the
-/// app's wasm, instead of after the app has started and asked for it (the chapter pages' largest paint waited for
-/// that second round trip). A `<link rel="preload" as="fetch" crossorigin>` makes the request exactly as the app's
-/// own `fetch` will (same URL, CORS mode, same-origin credentials), so the browser hands it the preloaded answer.
-/// `files` are the names in `chapters/`, `<slug>-<hash>.json`; names outside `[a-z0-9.-]` are left out.
-pub fn chapter_preloader(files: &[String]) -> String {
-    let mut entries: Vec<String> = files
+/// Trunk's start-up script imports the app's JavaScript with a static `import`, which runs before any code of
+/// the script, prelude included. Behind a prelude it becomes a dynamic import, so the prelude decides when the
+/// app (and its wasm) is fetched.
+fn import_after_prelude(body: &str) -> Result<String, String> {
+    const STATIC_IMPORT: &str = "import init, * as bindings from ";
+    let start = body.find(STATIC_IMPORT).ok_or("Trunk's start-up script no longer imports `init, * as bindings`")?;
+    let rest = &body[start + STATIC_IMPORT.len()..];
+    let end = rest.find(';').ok_or("Trunk's start-up import has no `;`")?;
+    let specifier = rest[..end].trim();
+    Ok(format!(
+        "{}const bindings = await import({specifier});\nconst init = bindings.default;{}",
+        &body[..start],
+        &rest[end + 1..]
+    ))
+}
+
+/// Drops Trunk's `<link rel="preload" … type="application/wasm">`: with a prelude, the start-up script fetches
+/// the wasm itself, after the chapter's opening is on screen, and a preload would start it at once.
+fn without_wasm_preload(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<link rel=\"preload\"") {
+        let Some(len) = rest[start..].find('>').map(|end| end + 1) else { break };
+        let tag = &rest[start..start + len];
+        out.push_str(&rest[..start]);
+        if !tag.contains("type=\"application/wasm\"") {
+            out.push_str(tag);
+        }
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What the start-up script shows of a chapter before the app runs: its place, title and one-line description
+/// (the opening of its body comes from the body's file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChapterOpening {
+    pub slug: String,
+    pub number: usize,
+    pub title: String,
+    pub description: String,
+}
+
+/// A prelude for the start-up script, which runs once the app's JavaScript has loaded and before its wasm is
+/// fetched. It does three things the app would otherwise do only after its wasm has started, more than a second
+/// later on a slow phone:
+///
+/// - applies the reader's stored theme, so a dark-theme reader never sees a light page first;
+/// - fetches the body of the chapter the address opens at and hands the answer to the app
+///   (`window.bookPrefetch`, taken by `src/content.rs`) so the file is fetched once;
+/// - shows that chapter's opening — the header the app renders and the body's first block — in the app's own
+///   layout classes, so the reader can start reading at once, and only then lets the app's wasm be fetched
+///   (Trunk's preload of it is dropped). `styles/book.css` hides the app's nodes while the opening is there,
+///   and the chapter page removes it once the app's body is in place (`src/boot.rs`): the text stays where it
+///   was, and nothing shifts. On a slow phone the chapter's text is on screen about when the first paint used to
+///   be, where it used to wait for the wasm; the app is ready a round trip later than before.
+///
+/// `files` are the names in `chapters/`, `<slug>-<hash>.json`; names outside `[a-z0-9.-]` are left out, and so
+/// are chapters with no opening (the glossary, the study file, the search index).
+pub fn chapter_prelude(files: &[String], openings: &[ChapterOpening]) -> String {
+    let mut entries: Vec<(String, serde_json::Value)> = files
         .iter()
         .filter(|f| {
             f.ends_with(".json")
@@ -90,43 +152,121 @@ pub fn chapter_preloader(files: &[String]) -> String {
         })
         .filter_map(|f| {
             let (slug, _hash) = f.trim_end_matches(".json").rsplit_once('-')?;
-            Some(format!("\"{slug}\":\"{f}\""))
+            let opening = openings.iter().find(|o| o.slug == slug)?;
+            Some((slug.to_owned(), serde_json::json!([f, opening.number, opening.title, opening.description])))
         })
         .collect();
-    entries.sort();
-    format!(
-        "// Written by secure-html (crates/content/src/csp.rs): fetch the opened chapter's body beside the app.\n\
-         {{\n  const files = {{{}}};\n  const slug = /^#\\/([a-z0-9-]+)/.exec(location.hash)?.[1];\n  \
-         if (slug && Object.hasOwn(files, slug)) {{\n    const link = document.createElement('link');\n    \
-         link.rel = 'preload'; link.as = 'fetch'; link.crossOrigin = 'anonymous';\n    \
-         link.href = 'chapters/' + files[slug];\n    document.head.append(link);\n  }}\n}}",
-        entries.join(",")
-    )
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let chapters = serde_json::Value::Object(entries.into_iter().collect());
+    format!("{PRELUDE_HEAD}\n  const chapters = {chapters};\n{PRELUDE_BODY}")
 }
+
+const PRELUDE_HEAD: &str =
+    "// Written by secure-html (crates/content/src/csp.rs): the reader's theme; the opened chapter's body,\n\
+// fetched first and its opening shown; then the app.\nconst bookOpening = (() => {";
+
+const PRELUDE_BODY: &str = r#"  try {
+    const theme = localStorage.getItem('replication-book/theme');
+    if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
+  } catch { /* storage blocked: follow the system, as the app will */ }
+  const slug = /^#\/([a-z0-9-]+)/.exec(location.hash)?.[1];
+  if (!slug || !Object.hasOwn(chapters, slug)) return null;
+  const [file, number, title, description] = chapters[slug];
+  const body = fetch('chapters/' + file).then((r) => (r.ok ? r.text() : Promise.reject(new Error('HTTP ' + r.status))));
+  window.bookPrefetch = { file, body };
+  const show = (text) => {
+    const boot = document.getElementById('boot');
+    if (!boot || boot.dataset.chapter) return;
+    const first = JSON.parse(text).find((block) => typeof block.Html === 'string');
+    const element = (tag, className, content) => {
+      const node = document.createElement(tag);
+      if (className) node.className = className;
+      if (content !== undefined) node.textContent = content;
+      return node;
+    };
+    // Read, not used: the copy is inert (no focus, no clicks, nothing for a screen reader to land on that is
+    // about to vanish) until the app's own page replaces it; assistive technology hears the loading status.
+    const page = element('div', 'boot-chapter');
+    page.id = 'boot';
+    page.dataset.chapter = slug;
+    const status = element('p', 'visually-hidden', 'Loading the book…');
+    status.setAttribute('role', 'status');
+    const copy = element('div');
+    copy.inert = true;
+    copy.setAttribute('aria-hidden', 'true'); // the same, for tools that predate `inert`
+    const bar = element('header', 'topbar');
+    const name = element('span', 'book-title', 'Replication');
+    name.append(element('span', 'book-subtitle', ' — an interactive course'));
+    bar.append(name);
+    const layout = element('div', 'layout');
+    const main = element('main');
+    const article = element('article', 'page chapter');
+    const header = element('header', 'chapter-header');
+    header.append(element('p', 'chapter-number', 'Chapter ' + number), element('h1', '', title), element('p', 'lede', description));
+    article.append(header);
+    if (first) article.insertAdjacentHTML('beforeend', first.Html);
+    main.append(article);
+    layout.append(element('div', 'sidebar'), main);
+    copy.append(bar, layout);
+    page.append(status, copy);
+    boot.replaceWith(page);
+  };
+  // Settles once the opening has been painted (a frame, then a task), or once the body failed: the app then
+  // fetches it again and says what went wrong.
+  const painted = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  return body.then(show).then(painted, () => {});
+})();
+// The app's wasm is fetched once the opening is on screen, so the reader's first paint is the chapter's text
+// and not a race with the wasm. The app could not show the chapter before its body arrived anyway; a slow
+// body (or a hidden tab, which paints no frames) holds it back for at most 1.5 s.
+if (bookOpening) await Promise.race([bookOpening, new Promise((resolve) => setTimeout(resolve, 1500))]);"#;
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const TRUNK_PAGE: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n  <meta charset=\"utf-8\" />\n  \
-<link rel=\"stylesheet\" href=\"./book-1.css\"/>\n<script type=\"module\">\nimport init from './book-1.js';\n\
+<link rel=\"stylesheet\" href=\"./book-1.css\"/>\n<script type=\"module\">\nimport init, * as bindings from './book-1.js';\n\
 await init({ module_or_path: './book-1_bg.wasm' });\n</script>\n<link rel=\"modulepreload\" href=\"./book-1.js\">\
-</head>\n<body><p id=\"boot\">Loading</p></body>\n</html>\n";
+<link rel=\"preload\" href=\"./book-1_bg.wasm\" as=\"fetch\" type=\"application/wasm\"></head>\n<body><p id=\"boot\">Loading</p></body>\n</html>\n";
 
     #[test]
-    fn the_chapter_preloader_maps_each_slug_to_its_file_and_runs_before_the_app() {
+    fn the_chapter_prelude_maps_each_slug_to_its_file_and_opening_and_runs_before_the_app() {
         let files = ["the-problem-12ab.json", "leaderless-9f.json", "glossary-77.json", "notes.txt", "Evil\"-1.json"]
             .map(String::from);
-        let prelude = chapter_preloader(&files);
-        assert!(prelude.contains(
-            "const files = {\"glossary\":\"glossary-77.json\",\"leaderless\":\"leaderless-9f.json\",\"the-problem\":\"the-problem-12ab.json\"};"
-        ), "{prelude}");
-        assert!(!prelude.contains("notes") && !prelude.contains("Evil"));
+        let opening = |slug: &str, number, title: &str| ChapterOpening {
+            slug: slug.into(),
+            number,
+            title: title.into(),
+            description: format!("About \"{title}\"."),
+        };
+        let openings = [opening("the-problem", 0, "The Problem"), opening("leaderless", 6, "Leaderless")];
+        let prelude = chapter_prelude(&files, &openings);
+        assert!(
+            prelude.contains(
+                r#"const chapters = {"leaderless":["leaderless-9f.json",6,"Leaderless","About \"Leaderless\"."],"the-problem":["the-problem-12ab.json",0,"The Problem","About \"The Problem\"."]};"#
+            ),
+            "{prelude}"
+        );
+        // The glossary has no opening, and names outside [a-z0-9.-] never reach the script.
+        assert!(!prelude.contains("glossary") && !prelude.contains("notes") && !prelude.contains("Evil"));
         let page = secure_index_with(TRUNK_PAGE, &prelude).unwrap();
         let (name, text) = &page.scripts[0];
         assert!(text.starts_with("// Written by secure-html"), "{text}");
         assert!(text.trim_end().ends_with("await init({ module_or_path: './book-1_bg.wasm' });"), "{text}");
         assert_ne!(name, &secure_index(TRUNK_PAGE).unwrap().scripts[0].0, "the name follows the content");
+        // The app is imported after the prelude has run, and its wasm is no longer preloaded by the page.
+        let prelude_ends = text.find("if (bookOpening) await").unwrap();
+        let import =
+            text.find("const bindings = await import('./book-1.js');\nconst init = bindings.default;").unwrap();
+        assert!(prelude_ends < import && !text.contains("import init,"), "{text}");
+        assert!(!page.html.contains("application/wasm") && page.html.contains("modulepreload"), "{}", page.html);
+    }
+
+    #[test]
+    fn a_start_up_script_without_the_expected_import_is_refused_behind_a_prelude() {
+        let changed = TRUNK_PAGE.replace("import init, * as bindings from", "import start from");
+        assert!(secure_index_with(&changed, "// prelude").unwrap_err().contains("no longer imports"));
     }
 
     #[test]
@@ -135,7 +275,11 @@ await init({ module_or_path: './book-1_bg.wasm' });\n</script>\n<link rel=\"modu
         assert_eq!(page.scripts.len(), 1);
         let (name, text) = &page.scripts[0];
         assert!(name.starts_with("boot-") && name.ends_with(".js"), "{name}");
-        assert_eq!(text, "import init from './book-1.js';\nawait init({ module_or_path: './book-1_bg.wasm' });\n");
+        assert_eq!(
+            text,
+            "import init, * as bindings from './book-1.js';\nawait init({ module_or_path: './book-1_bg.wasm' });\n"
+        );
+        assert!(page.html.contains("type=\"application/wasm\""), "without a prelude the wasm preload stays");
         assert!(page.html.contains(&format!("<script type=\"module\" src=\"./{name}\"></script>")), "{}", page.html);
         assert!(!page.html.contains("import init"), "no inline code is left");
         // The policy precedes every resource in <head>.

@@ -3,8 +3,13 @@
 //! Trunk.toml runs it: hook arguments are not expanded by a shell). Only release builds are changed. Development builds
 //! (`trunk serve`) are left alone, since Trunk's live reload injects a script of its own.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+include!("../../../../src/widgets/names.rs");
+
+/// Where the book's sources are, from the project folder Trunk runs its hooks in.
+const CHAPTERS_DIR: &str = "chapters";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,7 +43,26 @@ fn main() -> ExitCode {
     let chapters: Vec<String> = std::fs::read_dir(dir.join("chapters"))
         .map(|entries| entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
         .unwrap_or_default();
-    let prelude = content::csp::chapter_preloader(&chapters);
+    // What the start-up script shows of each chapter while the app loads: from the same sources as the app.
+    let openings: Vec<content::csp::ChapterOpening> = match content::load_book(Path::new(CHAPTERS_DIR), SIMULATIONS) {
+        Ok(book) => book
+            .chapters
+            .iter()
+            .map(|c| content::csp::ChapterOpening {
+                slug: c.slug.clone(),
+                number: c.number,
+                title: c.title.clone(),
+                description: c.description.clone(),
+            })
+            .collect(),
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let prelude = content::csp::chapter_prelude(&chapters, &openings);
     let page = match content::csp::secure_index_with(&html, &prelude) {
         Ok(page) => page,
         Err(e) => {

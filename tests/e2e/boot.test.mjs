@@ -1,0 +1,86 @@
+// The start-up script's hand-over (crates/content/src/csp.rs, src/boot.rs): before the wasm runs, a chapter's
+// opening is on screen in the app's own layout; when the app takes over, the text stays exactly where it was, the
+// chapter's file is fetched once, and the reader's stored theme was in effect from the start.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage } from './harness.mjs';
+
+let server, browser;
+before(async () => { server = await serve('/'); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+/** A page whose book wasm is held back until `release()`: the moment a slow connection stretches out. */
+async function openHeld(options) {
+  const opened = await openPage(browser, options);
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
+  await opened.page.route('**/replication-book-*_bg.wasm', async (route) => { await gate; await route.continue(); });
+  const chapterFetches = [];
+  opened.page.on('request', (r) => { if (r.url().includes('/chapters/')) chapterFetches.push(r.url()); });
+  await opened.page.addInitScript(() => {
+    window.layoutShift = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.layoutShift += entry.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  return { ...opened, release, chapterFetches };
+}
+
+/** Where the visible chapter's title, description and first paragraph are. */
+const positions = (page) => page.evaluate(() => {
+  const article = [...document.querySelectorAll('article.chapter')].find((a) => a.offsetParent !== null);
+  const box = (el) => { const b = el.getBoundingClientRect(); return [b.x, b.y, b.width, b.height].map(Math.round); };
+  return { title: box(article.querySelector('h1')), lede: box(article.querySelector('.lede')),
+    paragraph: box(article.querySelector('.chapter-header ~ p')) };
+});
+
+for (const [width, height] of [[412, 823], [1200, 800]]) {
+  test(`at ${width} px the chapter's opening shows before the app and stays put when the app takes over`, async () => {
+    const { page, context, problems, release, chapterFetches } = await openHeld({ viewport: { width, height } });
+    await page.goto(server.base + '#/leaders-and-followers');
+    const opening = page.locator('#boot[data-chapter="leaders-and-followers"]');
+    await opening.locator('h1', { hasText: 'Leaders and Followers' }).waitFor();
+    assert.match(await opening.locator('.chapter-number').textContent(), /^Chapter 1$/);
+    assert.match(await opening.locator('.chapter-header ~ p').first().textContent(), /simplest way to keep copies/);
+    // A copy to read, not to use: inert, with the loading status for assistive technology.
+    assert.equal(await opening.locator('[inert] h1').count(), 1);
+    assert.equal(await page.getByRole('heading', { level: 1 }).count(), 0, 'the inert copy offers no heading to land on');
+    assert.match(await opening.getByRole('status').textContent(), /Loading the book/);
+    const early = await positions(page);
+    release();
+    // The app's page replaces the opening once its body is in place: the simulation's slot is a sign of that.
+    await page.locator('main#main .sim-slot').waitFor({ state: 'attached' });
+    await page.waitForFunction(() => !document.getElementById('boot'));
+    assert.deepEqual(await positions(page), early, 'the title, description and first paragraph did not move');
+    assert.equal(await page.evaluate(() => window.layoutShift), 0, 'no layout shift');
+    assert.equal(chapterFetches.length, 1, `the chapter's file is fetched once: ${chapterFetches}`);
+    assert.equal(await page.getByRole('heading', { level: 1 }).count(), 1, 'one title on the page');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
+test('the stored theme is in effect before the app runs, and a page other than a chapter shows only the line', async () => {
+  const { page, context, problems, release } = await openHeld({ colorScheme: 'light' });
+  await page.addInitScript(() => localStorage.setItem('replication-book/theme', 'dark'));
+  await page.goto(server.base + '#/glossary');
+  await page.locator('#boot.boot').waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  assert.equal(await page.locator('#boot[data-chapter]').count(), 0, 'the glossary has no opening to show');
+  release();
+  await page.getByRole('heading', { level: 1, name: 'Glossary' }).waitFor();
+  assert.equal(await page.locator('#boot').count(), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('when the chapter file cannot be fetched, the app says so in place of the opening', async () => {
+  const { page, context, release } = await openHeld();
+  await page.route('**/chapters/leaderless-*.json', (route) => route.abort());
+  await page.goto(server.base + '#/leaderless');
+  await page.locator('#boot.boot').waitFor();
+  release();
+  await page.getByRole('alert').filter({ hasText: 'The chapter could not be loaded' }).waitFor();
+  assert.equal(await page.locator('#boot').count(), 0, 'nothing of the start-up script is left to hide the message');
+  await context.close();
+});
