@@ -44,10 +44,15 @@ pub fn secure_index_with(html: &str, prelude: &str) -> Result<SecuredPage, Strin
             return Err(format!("the page has {what}, which the Content-Security-Policy would block"));
         }
     }
+    // Behind a prelude, the start-up script decides when the wasm is fetched: Trunk's preload of it leaves the
+    // page, and the prelude gets the tag, to add on a page that has no chapter opening to show first.
+    let (html, wasm_preload) = match prelude {
+        Some(_) => take_wasm_preload(html),
+        None => (html.to_owned(), String::new()),
+    };
     let mut out = String::with_capacity(html.len() + POLICY.len() + 128);
     let mut scripts = Vec::new();
-    let mut wasm_fetched_by_prelude = false;
-    let mut rest = html;
+    let mut rest = html.as_str();
     while let Some(start) = rest.find("<script") {
         let (before, from_tag) = rest.split_at(start);
         out.push_str(before);
@@ -61,8 +66,8 @@ pub fn secure_index_with(html: &str, prelude: &str) -> Result<SecuredPage, Strin
         } else {
             let body = match prelude.take().filter(|_| open.contains("type=\"module\"")) {
                 Some(prelude) => {
-                    wasm_fetched_by_prelude = true;
-                    format!("{prelude}\n{}", import_after_prelude(body.trim())?)
+                    let tag = serde_json::to_string(&wasm_preload).map_err(|e| e.to_string())?;
+                    format!("{}\n{}", prelude.replace(WASM_PRELOAD_MARKER, &tag), import_after_prelude(body.trim())?)
                 }
                 None => body.to_owned(),
             };
@@ -75,9 +80,6 @@ pub fn secure_index_with(html: &str, prelude: &str) -> Result<SecuredPage, Strin
         rest = &body_and_rest[close + "</script>".len()..];
     }
     out.push_str(rest);
-    if wasm_fetched_by_prelude {
-        out = without_wasm_preload(&out);
-    }
     let head = out.find("<head>").ok_or("the page has no <head>")? + "<head>".len();
     out.insert_str(head, &format!("\n  <meta http-equiv=\"Content-Security-Policy\" content=\"{POLICY}\" />"));
     Ok(SecuredPage { html: out, scripts })
@@ -99,22 +101,27 @@ fn import_after_prelude(body: &str) -> Result<String, String> {
     ))
 }
 
-/// Drops Trunk's `<link rel="preload" … type="application/wasm">`: with a prelude, the start-up script fetches
-/// the wasm itself, after the chapter's opening is on screen, and a preload would start it at once.
-fn without_wasm_preload(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
+/// Where a prelude wants Trunk's wasm preload tag, as a JavaScript string.
+const WASM_PRELOAD_MARKER: &str = "\"__WASM_PRELOAD__\"";
+
+/// Takes Trunk's `<link rel="preload" … type="application/wasm">` tags out of the page: returns the page without
+/// them, and them.
+fn take_wasm_preload(html: &str) -> (String, String) {
+    let (mut out, mut taken) = (String::with_capacity(html.len()), String::new());
     let mut rest = html;
     while let Some(start) = rest.find("<link rel=\"preload\"") {
         let Some(len) = rest[start..].find('>').map(|end| end + 1) else { break };
         let tag = &rest[start..start + len];
         out.push_str(&rest[..start]);
-        if !tag.contains("type=\"application/wasm\"") {
+        if tag.contains("type=\"application/wasm\"") {
+            taken.push_str(tag);
+        } else {
             out.push_str(tag);
         }
         rest = &rest[start + len..];
     }
     out.push_str(rest);
-    out
+    (out, taken)
 }
 
 /// What the start-up script shows of a chapter before the app runs: its place, title and one-line description
@@ -136,9 +143,9 @@ pub struct ChapterOpening {
 ///   (`window.bookPrefetch`, taken by `src/content.rs`) so the file is fetched once;
 /// - shows that chapter's opening — the header the app renders and the body's first block — in the app's own
 ///   layout classes, so the reader can start reading at once, and only then lets the app's wasm be fetched
-///   (Trunk's preload of it is dropped). `styles/book.css` hides the app's nodes while the opening is there,
-///   and the chapter page removes it once the app's body is in place (`src/boot.rs`): the text stays where it
-///   was, and nothing shifts. On a slow phone the chapter's text is on screen about when the first paint used to
+///   (Trunk's preload of it moves into the script, which adds it at once on a page with no opening).
+///   `styles/book.css` hides the app's nodes while the opening is there, and the chapter page removes it once
+///   the app's body is in place (`src/boot.rs`): the text stays where it was, and nothing shifts. On a slow phone the chapter's text is on screen about when the first paint used to
 ///   be, where it used to wait for the wasm; the app is ready a round trip later than before.
 ///
 /// `files` are the names in `chapters/`, `<slug>-<hash>.json`; names outside `[a-z0-9.-]` are left out, and so
@@ -170,7 +177,11 @@ const PRELUDE_BODY: &str = r#"  try {
     if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
   } catch { /* storage blocked: follow the system, as the app will */ }
   const slug = /^#\/([a-z0-9-]+)/.exec(location.hash)?.[1];
-  if (!slug || !Object.hasOwn(chapters, slug)) return null;
+  if (!slug || !Object.hasOwn(chapters, slug)) {
+    // No opening to show first: fetch the wasm at once, as Trunk's preload would have.
+    document.head.insertAdjacentHTML('beforeend', "__WASM_PRELOAD__");
+    return null;
+  }
   const [file, number, title, description] = chapters[slug];
   const body = fetch('chapters/' + file).then((r) => (r.ok ? r.text() : Promise.reject(new Error('HTTP ' + r.status))));
   window.bookPrefetch = { file, body };
@@ -261,6 +272,12 @@ await init({ module_or_path: './book-1_bg.wasm' });\n</script>\n<link rel=\"modu
             text.find("const bindings = await import('./book-1.js');\nconst init = bindings.default;").unwrap();
         assert!(prelude_ends < import && !text.contains("import init,"), "{text}");
         assert!(!page.html.contains("application/wasm") && page.html.contains("modulepreload"), "{}", page.html);
+        // The preload moves into the script, for pages with no opening to show first.
+        assert!(
+            text.contains(r#"insertAdjacentHTML('beforeend', "<link rel=\"preload\" href=\"./book-1_bg.wasm\" as=\"fetch\" type=\"application/wasm\">");"#),
+            "{text}"
+        );
+        assert!(!text.contains("__WASM_PRELOAD__"));
     }
 
     #[test]
