@@ -1,6 +1,7 @@
 // The start-up script's hand-over (crates/content/src/csp.rs, src/boot.rs): before the wasm runs, a chapter's
 // opening is on screen in the app's own layout; when the app takes over, the text stays exactly where it was, the
 // chapter's file is fetched once, and the reader's stored theme was in effect from the start.
+import fs from 'node:fs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, launch, openPage } from './harness.mjs';
@@ -83,4 +84,26 @@ test('when the chapter file cannot be fetched, the app says so in place of the o
   await page.getByRole('alert').filter({ hasText: 'The chapter could not be loaded' }).waitFor();
   assert.equal(await page.locator('#boot').count(), 0, 'nothing of the start-up script is left to hide the message');
   await context.close();
+});
+
+test('on every chapter the app is fetched soon after the opening is painted, never at the 1.5 s fallback', async () => {
+  // The start-up script waits for the browser's largest-paint report of the opening's largest text block; if its
+  // guess of that block were wrong, each chapter would wait for the fallback before the app even started.
+  const summary = fs.readFileSync(new URL('../../chapters/SUMMARY.md', import.meta.url), 'utf8');
+  const slugs = [...summary.matchAll(/^- \[[^\]]+\]\(([a-z0-9-]+)\.md\)/gm)].map((m) => m[1]);
+  assert.equal(slugs.length, 11);
+  for (const slug of slugs) {
+    const { page, context, problems } = await openPage(browser, { viewport: { width: 412, height: 823 } });
+    await page.goto(server.base + '#/' + slug);
+    await page.waitForFunction(() => !document.getElementById('boot'));
+    const gap = await page.evaluate(() => {
+      const requests = performance.getEntriesByType('resource');
+      const body = requests.find((e) => e.name.includes('/chapters/'));
+      const wasm = requests.find((e) => /replication-book-[0-9a-f]+_bg\.wasm$/.test(e.name));
+      return wasm.startTime - body.responseEnd;
+    });
+    assert.ok(gap < 1000, `${slug}: the wasm was requested ${Math.round(gap)} ms after the body arrived`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
 });

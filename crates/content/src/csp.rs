@@ -187,7 +187,7 @@ const PRELUDE_BODY: &str = r#"  try {
   window.bookPrefetch = { file, body };
   const show = (text) => {
     const boot = document.getElementById('boot');
-    if (!boot || boot.dataset.chapter) return;
+    if (!boot || boot.dataset.chapter) return null;
     const first = JSON.parse(text).find((block) => typeof block.Html === 'string');
     const element = (tag, className, content) => {
       const node = document.createElement(tag);
@@ -221,10 +221,31 @@ const PRELUDE_BODY: &str = r#"  try {
     copy.append(bar, layout);
     page.append(status, copy);
     boot.replaceWith(page);
+    return copy;
   };
-  // Settles once the opening has been painted (a frame, then a task), or once the body failed: the app then
-  // fetches it again and says what went wrong.
-  const painted = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  // Settles once the browser reports the opening's largest text block painted, or once the body failed (the app
+  // then fetches it again and says what went wrong). A largest-contentful-paint entry comes when the frame is on
+  // screen, which can be a tenth of a second after it was drawn; without the API, a frame and a task.
+  const painted = (copy) => new Promise((resolve) => {
+    const frame = () => requestAnimationFrame(() => setTimeout(resolve, 0));
+    if (!copy || !PerformanceObserver.supportedEntryTypes?.includes('largest-contentful-paint')) return frame();
+    const area = (node) => {
+      const r = node.getBoundingClientRect();
+      return Math.max(0, Math.min(r.bottom, innerHeight) - Math.max(r.top, 0))
+        * Math.max(0, Math.min(r.right, innerWidth) - Math.max(r.left, 0));
+    };
+    const blocks = [...copy.querySelectorAll('h1, p, li, pre, blockquote')];
+    if (blocks.length === 0) return frame();
+    const largest = Math.max(...blocks.map(area));
+    const observer = new PerformanceObserver((list) => {
+      // Chrome measures a text block by its text, a little inside the element's box.
+      if (list.getEntries().some((entry) => copy.contains(entry.element) && entry.size >= 0.8 * largest)) {
+        observer.disconnect();
+        setTimeout(resolve, 0);
+      }
+    });
+    observer.observe({ type: 'largest-contentful-paint', buffered: true });
+  });
   return body.then(show).then(painted, () => {});
 })();
 // The app's wasm is fetched once the opening is on screen, so the reader's first paint is the chapter's text
