@@ -850,6 +850,22 @@ impl Percentiles {
     }
 }
 
+/// The curve at `times`, read off sorted `thresholds` by binary search.
+fn points_at(thresholds: &[f64], trials: u32, times: &[f64]) -> Vec<StalenessPoint> {
+    times
+        .iter()
+        .map(|&t| {
+            let consistent = thresholds.partition_point(|&x| x <= t) as u32;
+            StalenessPoint {
+                t_ms: t,
+                consistent,
+                stale: trials - consistent,
+                p_consistent: f64::from(consistent) / f64::from(trials),
+            }
+        })
+        .collect()
+}
+
 /// One point of the staleness curve: of the reads issued `t_ms` after commit, how many were consistent.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StalenessPoint {
@@ -875,6 +891,13 @@ pub struct WarsReport {
 }
 
 impl WarsReport {
+    /// The same report read off at other times after commit: exactly what [`Wars::run`] with those times gives,
+    /// without drawing the trials again (the curve is a function of the sorted thresholds).
+    pub fn at_times(&self, t_ms: &[f64]) -> Result<WarsReport, StalenessError> {
+        let times = Wars::checked_times(t_ms)?;
+        Ok(WarsReport { points: points_at(&self.thresholds_ms, self.trials, &times), ..self.clone() })
+    }
+
     /// The probability of a consistent read at any `t_ms` after commit (negative and NaN are read as 0), from
     /// the same trials as `points`.
     pub fn p_consistent_at(&self, t_ms: f64) -> f64 {
@@ -1265,18 +1288,7 @@ impl Wars {
         // The curve is read off the thresholds by binary search, so they are sorted; the latencies only need
         // four order statistics each.
         sort_total(&mut thresholds);
-        let points = times
-            .iter()
-            .map(|&t| {
-                let consistent = thresholds.partition_point(|&x| x <= t) as u32;
-                StalenessPoint {
-                    t_ms: t,
-                    consistent,
-                    stale: trials - consistent,
-                    p_consistent: f64::from(consistent) / f64::from(trials),
-                }
-            })
-            .collect();
+        let points = points_at(&thresholds, trials, &times);
         Ok(WarsReport {
             quorum,
             trials,

@@ -355,6 +355,20 @@ fn runs_are_reproducible_from_their_seed() {
 }
 
 #[test]
+fn a_report_read_at_other_times_is_the_run_at_those_times() {
+    let times = [0.0, 0.3, 1.0, 2.5, 10.0, 80.0, 400.0];
+    for preset in Preset::ALL {
+        for quorum in [q(3, 1, 1), q(3, 2, 2), q(5, 1, 2), q(9, 3, 3)] {
+            let wars = Wars::new(quorum, preset.latencies(), 3_000, 17);
+            let once = wars.run(&[0.0]).unwrap();
+            assert_eq!(once.at_times(&times).unwrap(), wars.run(&times).unwrap(), "{} {quorum}", preset.name());
+        }
+    }
+    let report = Wars::new(q(3, 1, 1), Preset::LnkdSsd.latencies(), 10, 1).run(&[0.0]).unwrap();
+    assert!(matches!(report.at_times(&[f64::NAN]), Err(StalenessError::BadTime { .. })));
+}
+
+#[test]
 fn a_drawn_trial_agrees_with_a_one_trial_run() {
     for preset in Preset::ALL {
         for (n, w, r) in [(3, 1, 1), (5, 2, 2), (3, 2, 2), (4, 1, 3)] {
