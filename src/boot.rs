@@ -1,10 +1,10 @@
 //! The hand-over from the start-up script to the app.
 //!
 //! Before the wasm runs, the start-up script (written by `crates/content/src/csp.rs`) shows a line, or, when the
-//! address opens a chapter, that chapter's opening in the app's own layout, and fetches the chapter's body. The
-//! app takes that body instead of fetching it again ([`take_prefetched`]), hides nothing of its own once the
-//! opening is gone (`styles/book.css` hides the app's nodes while it is there), and removes the opening only when
-//! its own chapter body is in place ([`end`]), so the text the reader started on never blinks or moves.
+//! address opens a chapter, fetches the chapter's body and shows its opening in the app's own layout. The app
+//! takes that body instead of fetching it again ([`take_prefetched`]) and builds its page unseen behind the
+//! opening (`styles/book.css` hides the app's nodes while the opening is there). The chapter page removes the
+//! opening only once its own body is in place ([`end`]), so the text the reader started on never blinks or moves.
 
 use wasm_bindgen::JsCast;
 

@@ -369,9 +369,9 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
         _ => Preset::LnkdSsd.latencies(),
     };
     // One run of 20,000 trials: redone only when the quorum or the latencies change, not when the reader moves
-    // the ring's sliders or presses "Run it". Not on the widget's first render, which happens while the chapter
-    // is still loading: that render shows the curve's empty frame, and the curve follows in a task of its own
-    // (together they blocked a slow phone for a third of a second).
+    // the ring's sliders or presses "Run it". Not in the widget's first render, which shows the curve's empty
+    // frame: the curve follows in a task of its own (before, both were inside one task of 359 ms, with the
+    // simulations module's start, on Lighthouse's 4× slowed CPU).
     let first_render_done = use_state(|| false);
     {
         let first_render_done = first_render_done.clone();

@@ -124,16 +124,6 @@ fn take_wasm_preload(html: &str) -> (String, String) {
     (out, taken)
 }
 
-/// What the start-up script shows of a chapter before the app runs: its place, title and one-line description
-/// (the opening of its body comes from the body's file).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChapterOpening {
-    pub slug: String,
-    pub number: usize,
-    pub title: String,
-    pub description: String,
-}
-
 /// A prelude for the start-up script, which runs once the app's JavaScript has loaded and before its wasm is
 /// fetched. It does three things the app would otherwise do only after its wasm has started, more than a second
 /// later on a slow phone:
@@ -141,16 +131,15 @@ pub struct ChapterOpening {
 /// - applies the reader's stored theme, so a dark-theme reader never sees a light page first;
 /// - fetches the body of the chapter the address opens at and hands the answer to the app
 ///   (`window.bookPrefetch`, taken by `src/content.rs`) so the file is fetched once;
-/// - shows that chapter's opening — the header the app renders and the body's first block — in the app's own
-///   layout classes, so the reader can start reading at once, and only then lets the app's wasm be fetched
-///   (Trunk's preload of it moves into the script, which adds it at once on a page with no opening).
-///   `styles/book.css` hides the app's nodes while the opening is there, and the chapter page removes it once
-///   the app's body is in place (`src/boot.rs`): the text stays where it was, and nothing shifts. On a slow phone the chapter's text is on screen about when the first paint used to
-///   be, where it used to wait for the wasm; the app is ready a round trip later than before.
+/// - shows that chapter's opening — the header the app renders (place, title, description, from `chapters`) and
+///   the body's first block — in the app's own layout classes, so the reader can start reading at once, and only
+///   then lets the app's wasm be fetched (Trunk's preload of it moves into the script, which adds it at once on a
+///   page with no opening). `styles/book.css` hides the app's nodes while the opening is there, and the chapter
+///   page removes it once the app's body is in place (`src/boot.rs`): the text stays where it was.
 ///
 /// `files` are the names in `chapters/`, `<slug>-<hash>.json`; names outside `[a-z0-9.-]` are left out, and so
-/// are chapters with no opening (the glossary, the study file, the search index).
-pub fn chapter_prelude(files: &[String], openings: &[ChapterOpening]) -> String {
+/// are files that are not a chapter's body (the glossary, the study file, the search index).
+pub fn chapter_prelude(files: &[String], chapters: &[crate::Chapter]) -> String {
     let mut entries: Vec<(String, serde_json::Value)> = files
         .iter()
         .filter(|f| {
@@ -159,8 +148,8 @@ pub fn chapter_prelude(files: &[String], openings: &[ChapterOpening]) -> String 
         })
         .filter_map(|f| {
             let (slug, _hash) = f.trim_end_matches(".json").rsplit_once('-')?;
-            let opening = openings.iter().find(|o| o.slug == slug)?;
-            Some((slug.to_owned(), serde_json::json!([f, opening.number, opening.title, opening.description])))
+            let chapter = chapters.iter().find(|c| c.slug == slug)?;
+            Some((slug.to_owned(), serde_json::json!([f, chapter.number, chapter.title, chapter.description])))
         })
         .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -266,14 +255,16 @@ await init({ module_or_path: './book-1_bg.wasm' });\n</script>\n<link rel=\"modu
     fn the_chapter_prelude_maps_each_slug_to_its_file_and_opening_and_runs_before_the_app() {
         let files = ["the-problem-12ab.json", "leaderless-9f.json", "glossary-77.json", "notes.txt", "Evil\"-1.json"]
             .map(String::from);
-        let opening = |slug: &str, number, title: &str| ChapterOpening {
-            slug: slug.into(),
+        let chapter = |slug: &str, number, title: &str| crate::Chapter {
             number,
+            slug: slug.into(),
             title: title.into(),
             description: format!("About \"{title}\"."),
+            headings: Vec::new(),
+            blocks: Vec::new(),
         };
-        let openings = [opening("the-problem", 0, "The Problem"), opening("leaderless", 6, "Leaderless")];
-        let prelude = chapter_prelude(&files, &openings);
+        let chapters = [chapter("the-problem", 0, "The Problem"), chapter("leaderless", 6, "Leaderless")];
+        let prelude = chapter_prelude(&files, &chapters);
         assert!(
             prelude.contains(
                 r#"const chapters = {"leaderless":["leaderless-9f.json",6,"Leaderless","About \"Leaderless\"."],"the-problem":["the-problem-12ab.json",0,"The Problem","About \"The Problem\"."]};"#

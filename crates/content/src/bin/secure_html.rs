@@ -44,17 +44,8 @@ fn main() -> ExitCode {
         .map(|entries| entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
         .unwrap_or_default();
     // What the start-up script shows of each chapter while the app loads: from the same sources as the app.
-    let openings: Vec<content::csp::ChapterOpening> = match content::load_book(Path::new(CHAPTERS_DIR), SIMULATIONS) {
-        Ok(book) => book
-            .chapters
-            .iter()
-            .map(|c| content::csp::ChapterOpening {
-                slug: c.slug.clone(),
-                number: c.number,
-                title: c.title.clone(),
-                description: c.description.clone(),
-            })
-            .collect(),
+    let book = match content::load_book(Path::new(CHAPTERS_DIR), SIMULATIONS) {
+        Ok(book) => book,
         Err(errors) => {
             for e in errors {
                 eprintln!("{e}");
@@ -62,7 +53,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let prelude = content::csp::chapter_prelude(&chapters, &openings);
+    let prelude = content::csp::chapter_prelude(&chapters, &book.chapters);
     let page = match content::csp::secure_index_with(&html, &prelude) {
         Ok(page) => page,
         Err(e) => {
