@@ -312,6 +312,92 @@ impl Shareable for Shared {
     }
 }
 
+/// Trials a WARS slice draws before looking at the clock again: well under a millisecond.
+const SLICE_TRIALS: u32 = 500;
+/// How long the curve's run may hold the page's thread before it lets the browser paint and handle input: far
+/// below the 50 ms that counts as a long task even on a CPU four times slower.
+const SLICE_BUDGET_MS: f64 = 4.0;
+
+/// The WARS curve the panel draws, from one run: the plotted range comes from the run's 99.9 % point, and the
+/// curve is read off the same trials.
+#[derive(PartialEq)]
+struct WarsCurve {
+    quorum: Quorum,
+    latencies: Latencies,
+    t_max_ms: f64,
+    report: sim::staleness::WarsReport,
+    points: Vec<(f64, f64)>,
+}
+
+impl WarsCurve {
+    fn of(run: sim::staleness::WarsRun, quorum: Quorum, latencies: Latencies) -> Option<WarsCurve> {
+        let run = run.finish(&[0.0]).ok()?;
+        let horizon = run.t_visibility_ms(0.999).unwrap_or(10.0).clamp(1.0, 5_000.0);
+        let t_max_ms = (horizon * 1.3).max(1.0);
+        let times: Vec<f64> = (0..CURVE_POINTS).map(|i| t_max_ms * i as f64 / (CURVE_POINTS - 1) as f64).collect();
+        let report = run.at_times(&times).ok()?;
+        let points = report.points.iter().map(|p| (p.t_ms, p.p_consistent)).collect();
+        Some(WarsCurve { quorum, latencies, t_max_ms, report, points })
+    }
+}
+
+struct WarsState {
+    /// The latest finished curve, which may be for the previous settings while `busy`.
+    curve: Option<Rc<WarsCurve>>,
+    busy: bool,
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Runs WARS for the quorum and latencies in slices of at most [`SLICE_BUDGET_MS`], yielding to the browser
+/// between them, and keeps the last finished curve. Cold, before the browser has optimised the simulation's
+/// code, 20,000 trials took 27 ms in one task (110 ms on Lighthouse's 4x slowed CPU, most of the chapter's
+/// blocking time); warm they take about 4 ms, so a slider move still finishes in the task that made it. The
+/// first run waits for the task after the widget's first render.
+#[hook]
+fn use_wars_curve(quorum: Quorum, latencies: Latencies) -> WarsState {
+    let curve = use_state(|| None::<Rc<WarsCurve>>);
+    let mounted = use_mut_ref(|| false);
+    {
+        let curve = curve.clone();
+        use_effect_with((quorum, latencies), move |&(quorum, latencies)| {
+            let cancelled = Rc::new(std::cell::Cell::new(false));
+            let defer = !std::mem::replace(&mut *mounted.borrow_mut(), true);
+            if let Ok(mut run) = Wars::new(quorum, latencies, TRIALS, 1).start() {
+                let cancelled = cancelled.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if defer {
+                        gloo_timers::future::TimeoutFuture::new(0).await;
+                    }
+                    loop {
+                        if cancelled.get() {
+                            return;
+                        }
+                        let started_ms = now_ms();
+                        while !run.advance(SLICE_TRIALS) && now_ms() - started_ms < SLICE_BUDGET_MS {}
+                        // Finishing sorts every trial's threshold: a slice of its own if this one used its time.
+                        if run.is_complete() && now_ms() - started_ms < SLICE_BUDGET_MS / 2.0 {
+                            break;
+                        }
+                        gloo_timers::future::TimeoutFuture::new(0).await;
+                        if run.is_complete() {
+                            break;
+                        }
+                    }
+                    if !cancelled.get() {
+                        curve.set(WarsCurve::of(run, quorum, latencies).map(Rc::new));
+                    }
+                });
+            }
+            move || cancelled.set(true)
+        });
+    }
+    let busy = curve.as_ref().is_none_or(|c| c.quorum != quorum || c.latencies != latencies);
+    WarsState { curve: (*curve).clone(), busy }
+}
+
 #[function_component(QuorumSim)]
 pub fn quorum_sim(props: &QuorumProps) -> Html {
     let progress = use_progress();
@@ -368,33 +454,13 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
         }
         _ => Preset::LnkdSsd.latencies(),
     };
-    // One run of 20,000 trials: redone only when the quorum or the latencies change, not when the reader moves
-    // the ring's sliders or presses "Run it". Not in the widget's first render, which shows the curve's empty
-    // frame: the curve follows in a task of its own (before, both were inside one task of 359 ms, with the
-    // simulations module's start, on Lighthouse's 4× slowed CPU).
-    let first_render_done = use_state(|| false);
-    {
-        let first_render_done = first_render_done.clone();
-        use_effect_with((), move |_| {
-            gloo_timers::callback::Timeout::new(0, move || first_render_done.set(true)).forget();
-        });
-    }
-    let wars_curve = use_memo((q, latencies, *first_render_done), |&(q, latencies, ready)| {
-        if !ready {
-            return (1.0, None, Vec::new());
-        }
-        // One run: the plotted range comes from its 99.9 % point, and the curve is read off the same trials.
-        let run = Wars::new(q, latencies, TRIALS, 1).run(&[0.0]).ok();
-        let horizon = run.as_ref().and_then(|r| r.t_visibility_ms(0.999)).unwrap_or(10.0).clamp(1.0, 5_000.0);
-        let t_max = (horizon * 1.3).max(1.0);
-        let times: Vec<f64> = (0..CURVE_POINTS).map(|i| t_max * i as f64 / (CURVE_POINTS - 1) as f64).collect();
-        let report = run.and_then(|r| r.at_times(&times).ok());
-        let curve: Vec<(f64, f64)> =
-            report.as_ref().map(|r| r.points.iter().map(|p| (p.t_ms, p.p_consistent)).collect()).unwrap_or_default();
-        (t_max, report, curve)
-    });
-    let (t_max, report, curve) = &*wars_curve;
-    let t_max = *t_max;
+    // Redone only when the quorum or the latencies change, not when the reader moves the ring's sliders or
+    // presses "Run it"; until the first run is done the panel shows the curve's empty frame.
+    let wars = use_wars_curve(q, latencies);
+    let (t_max, report, curve) = match &wars.curve {
+        Some(c) => (c.t_max_ms, Some(&c.report), c.points.as_slice()),
+        None => (1.0, None, &[][..]),
+    };
 
     // The ring: the course's five nodes, a key, its N replicas, and what moves when C leaves.
     let mut ring = Ring::course_example();
@@ -505,7 +571,7 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                     <tbody>{ for k_rows.iter().map(|(k, p)| html! { <tr><th scope="row">{ *k }</th><td>{ percent(*p) }</td></tr> }) }</tbody>
                 </table>
             </div>
-            <div class="sim-panel">
+            <div class="sim-panel" aria-busy={wars.busy.to_string()}>
                 <h3>{ "How eventual is eventual? (WARS, Bailis et al. 2012)" }</h3>
                 <div class="sim-settings">
                     <Choice label="Latencies" value={(*preset).clone()} onchange={on_preset}

@@ -101,7 +101,10 @@ test('a deep link to a section survives a reload', async () => {
   const id = await page.locator('.chapter h2').nth(3).getAttribute('id');
   await page.goto(server.base + `#/the-problem/${id}`);
   await page.reload();
-  await page.locator(`h2#${id}`).waitFor();
+  // The chapter's body arrives a block per task and the page goes to the section once all of it is in, which is
+  // also when the simulations module is asked for: wait for the simulation, not for the heading (it can be in
+  // the start-up script's copy of the opening, before the app has the page).
+  await page.locator('figure.sim').waitFor();
   await page.waitForTimeout(300);
   const top = await page.locator(`h2#${id}`).evaluate((h) => h.getBoundingClientRect().top);
   assert.ok(top >= 0 && top < 400, `the section is scrolled into view (top ${top})`);

@@ -107,3 +107,35 @@ test('on every chapter the app is fetched soon after the opening is painted, nev
     await context.close();
   }
 });
+
+test('a chapter\'s body goes into the page a block per task, in order, keeping the blocks already there', async () => {
+  // In one task, the body was 85 ms of work here in which the page could not answer the reader.
+  const file = fs.readdirSync(new URL('../../dist/chapters/', import.meta.url)).find((f) => /^leaderless-[0-9a-f]+\.json$/.test(f));
+  const blocks = JSON.parse(fs.readFileSync(new URL(`../../dist/chapters/${file}`, import.meta.url), 'utf8'));
+  const expectedIds = blocks.flatMap((b) => [...(b.Html ?? '').matchAll(/<h2 id="([^"]+)"/g)].map((m) => m[1]));
+  assert.ok(blocks.length >= 5 && expectedIds.length >= 5, `leaderless has ${blocks.length} blocks`);
+  const { page, context, problems } = await openPage(browser, { viewport: { width: 412, height: 823 } });
+  await page.addInitScript(() => {
+    // Each MutationObserver callback reports the changes of one microtask checkpoint: blocks added in different
+    // tasks arrive in different callbacks.
+    window.bodyBatches = 0;
+    new MutationObserver((records) => {
+      const article = document.querySelector('main#main article.chapter');
+      if (!article) return;
+      if (records.some((r) => r.target === article && r.addedNodes.length > 0)) window.bodyBatches += 1;
+      window.firstParagraph ??= article.querySelector(':scope > .chapter-header ~ p:not(.loading)');
+    }).observe(document, { childList: true, subtree: true });
+  });
+  await page.goto(server.base + '#/leaderless');
+  await page.locator('main#main figure.sim').waitFor();
+  const seen = await page.evaluate(() => ({
+    batches: window.bodyBatches,
+    ids: [...document.querySelectorAll('main#main article.chapter > h2')].map((h) => h.id),
+    firstKept: window.firstParagraph?.isConnected === true,
+  }));
+  assert.deepEqual(seen.ids, expectedIds, 'every section, in order');
+  assert.ok(seen.batches >= blocks.length - 1, `the body arrived in ${seen.batches} batches for ${blocks.length} blocks`);
+  assert.ok(seen.firstKept, 'the first block\'s nodes were kept as later blocks arrived, not rebuilt');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

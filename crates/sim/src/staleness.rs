@@ -1063,6 +1063,7 @@ pub struct TrialView {
 }
 
 /// The four delay laws made ready for the inner loop, and where each replica lives.
+#[derive(Clone, Debug)]
 struct Samplers {
     maths: maths::Maths,
     w: Sampler,
@@ -1241,6 +1242,63 @@ impl Draw {
     }
 }
 
+/// A [`Wars`] run in progress: the trials drawn so far, and the generator where the next one starts.
+#[derive(Clone, Debug)]
+pub struct WarsRun {
+    quorum: Quorum,
+    trials: u32,
+    samplers: Samplers,
+    rng: Rng,
+    draw: Draw,
+    thresholds: Vec<f64>,
+    writes: Vec<f64>,
+    reads: Vec<f64>,
+}
+
+impl WarsRun {
+    /// Draws up to `trials` more trials (no more than the run has left) and says whether the run is complete.
+    pub fn advance(&mut self, trials: u32) -> bool {
+        let quorum = self.quorum;
+        for _ in 0..trials.min(self.trials_left()) {
+            self.draw.fill(&self.samplers, &mut self.rng);
+            let outcome = self.draw.outcome(quorum);
+            self.thresholds.push(outcome.threshold_ms);
+            self.writes.push(outcome.commit_ms);
+            self.reads.push(outcome.read_latency_ms);
+        }
+        self.is_complete()
+    }
+
+    pub fn trials_left(&self) -> u32 {
+        self.trials - self.thresholds.len() as u32
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.trials_left() == 0
+    }
+
+    /// Draws whatever trials are left, then reads the curve off at each of `t_ms`: the report [`Wars::run`] gives.
+    pub fn finish(mut self, t_ms: &[f64]) -> Result<WarsReport, StalenessError> {
+        let times = Wars::checked_times(t_ms)?;
+        self.advance(self.trials_left());
+        Ok(self.report_at(&times))
+    }
+
+    fn report_at(mut self, times: &[f64]) -> WarsReport {
+        // The curve is read off the thresholds by binary search, so they are sorted; the latencies only need
+        // four order statistics each.
+        sort_total(&mut self.thresholds);
+        WarsReport {
+            quorum: self.quorum,
+            trials: self.trials,
+            points: points_at(&self.thresholds, self.trials, times),
+            write_latency: Percentiles::of(&mut self.writes),
+            read_latency: Percentiles::of(&mut self.reads),
+            thresholds_ms: self.thresholds,
+        }
+    }
+}
+
 /// A WARS Monte Carlo run: a quorum, the delay laws, how many trials, and the seed.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Wars {
@@ -1268,34 +1326,26 @@ impl Wars {
     /// Runs every trial and reads the curve off at each of `t_ms` (ms after commit; negative means 0).
     /// The same `Wars` and times always give the same report.
     pub fn run(&self, t_ms: &[f64]) -> Result<WarsReport, StalenessError> {
-        self.latencies.validate()?;
+        let mut run = self.start()?;
         let times = Self::checked_times(t_ms)?;
+        run.advance(run.trials);
+        Ok(run.report_at(&times))
+    }
+
+    /// A run to be done a slice of trials at a time ([`WarsRun::advance`]), so a page can spread it over short
+    /// tasks. However it is sliced, it draws the same trials in the same order as [`Wars::run`].
+    pub fn start(&self) -> Result<WarsRun, StalenessError> {
+        self.latencies.validate()?;
         let trials = self.trials.clamp(1, TRIALS_MAX);
-        let quorum = self.quorum;
-        let samplers = Samplers::new(&self.latencies, quorum.n as usize);
-        let mut rng = Rng::new(self.seed);
-        let mut draw = Draw::default();
-        let mut thresholds = Vec::with_capacity(trials as usize);
-        let mut writes = Vec::with_capacity(trials as usize);
-        let mut reads = Vec::with_capacity(trials as usize);
-        for _ in 0..trials {
-            draw.fill(&samplers, &mut rng);
-            let outcome = draw.outcome(quorum);
-            thresholds.push(outcome.threshold_ms);
-            writes.push(outcome.commit_ms);
-            reads.push(outcome.read_latency_ms);
-        }
-        // The curve is read off the thresholds by binary search, so they are sorted; the latencies only need
-        // four order statistics each.
-        sort_total(&mut thresholds);
-        let points = points_at(&thresholds, trials, &times);
-        Ok(WarsReport {
-            quorum,
+        Ok(WarsRun {
+            quorum: self.quorum,
             trials,
-            points,
-            write_latency: Percentiles::of(&mut writes),
-            read_latency: Percentiles::of(&mut reads),
-            thresholds_ms: thresholds,
+            samplers: Samplers::new(&self.latencies, self.quorum.n as usize),
+            rng: Rng::new(self.seed),
+            draw: Draw::default(),
+            thresholds: Vec::with_capacity(trials as usize),
+            writes: Vec::with_capacity(trials as usize),
+            reads: Vec::with_capacity(trials as usize),
         })
     }
 

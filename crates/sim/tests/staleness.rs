@@ -532,6 +532,29 @@ fn custom_latencies() -> impl Strategy<Value = Latencies> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, .. ProptestConfig::default() })]
 
+    /// However a run is sliced into `advance` calls, it draws the same trials as a whole run, and its report
+    /// is the whole run's, whether the last slice or `finish` draws the trials left.
+    #[test]
+    fn a_run_done_in_slices_is_the_whole_run(
+        seed in any::<u64>(),
+        quorum in any_quorum(),
+        latencies in any_latencies(),
+        trials in 1u32..600,
+        slices in prop::collection::vec(0u32..200, 0..12),
+        times in prop::collection::vec(0.0f64..300.0, 1..6),
+    ) {
+        let wars = Wars::new(quorum, latencies, trials, seed);
+        let mut run = wars.start().unwrap();
+        let mut drawn = 0;
+        for slice in slices {
+            let complete = run.advance(slice);
+            drawn = (drawn + slice).min(trials);
+            prop_assert_eq!(run.trials_left(), trials - drawn);
+            prop_assert_eq!(complete, drawn == trials);
+        }
+        prop_assert_eq!(run.finish(&times).unwrap(), wars.run(&times).unwrap());
+    }
+
     /// Waiting longer after the commit never makes a read less likely to be consistent.
     #[test]
     fn consistency_is_monotone_in_t(
