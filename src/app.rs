@@ -70,9 +70,9 @@ fn shell() -> Html {
         let toc_open = toc_open.clone();
         use_effect_with(route.clone(), move |route| {
             toc_open.set(false);
-            // A chapter page removes the start-up script's copy of its opening once its body is in place; any
-            // other page has nothing to wait for.
-            if !matches!(route, Route::Chapter { .. } | Route::Section { .. }) {
+            // The home and chapter pages remove the start-up script's copy of their opening once they are in place
+            // behind it; any other page has nothing to wait for.
+            if !matches!(route, Route::Home | Route::Chapter { .. } | Route::Section { .. }) {
                 crate::boot::end();
             }
         });

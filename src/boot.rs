@@ -1,10 +1,11 @@
 //! The hand-over from the start-up script to the app.
 //!
 //! Before the wasm runs, the start-up script (written by `crates/content/src/csp.rs`) shows a line, or, when the
-//! address opens a chapter, fetches the chapter's body and shows its opening in the app's own layout. The app
-//! takes that body instead of fetching it again ([`take_prefetched`]) and builds its page unseen behind the
-//! opening (`styles/book.css` hides the app's nodes while the opening is there). The chapter page removes the
-//! opening only once its own body is in place ([`end`]), so the text the reader started on never blinks or moves.
+//! address opens the home page or a chapter, that page's opening in the app's own layout (for a chapter, after
+//! fetching its body). The app takes a fetched body instead of fetching it again ([`take_prefetched`]) and builds
+//! its page unseen behind the opening (`styles/book.css` hides the app's nodes while the opening is there). The
+//! page removes the opening only once its own text is in place ([`end`]), so the text the reader started on never
+//! blinks or moves.
 
 use wasm_bindgen::JsCast;
 
@@ -16,10 +17,10 @@ fn boot_element() -> Option<web_sys::Element> {
     web_sys::window()?.document()?.get_element_by_id(BOOT_ID)
 }
 
-/// Called first thing when the app starts: removes the plain "Loading" line. A chapter's opening stays until
-/// the chapter page calls [`end`].
+/// Called first thing when the app starts: removes the plain "Loading" line. A page's opening (the home page's or
+/// a chapter's) stays until that page calls [`end`].
 pub fn start() {
-    if let Some(boot) = boot_element().filter(|b| !b.has_attribute("data-chapter")) {
+    if let Some(boot) = boot_element().filter(|b| !b.has_attribute("data-opening")) {
         boot.remove();
     }
 }

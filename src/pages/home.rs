@@ -7,6 +7,8 @@ use crate::content::CHAPTERS;
 use crate::progress::{self, use_progress, ProgressAction, ProgressNotice};
 use crate::study::{self, CARDS};
 
+include!("home_opening.rs");
+
 #[function_component(HomePage)]
 pub fn home_page() -> Html {
     let progress = use_progress();
@@ -16,6 +18,8 @@ pub fn home_page() -> Html {
         use_effect_with((), move |_| {
             super::set_title(None);
             progress.dispatch(ProgressAction::Refresh);
+            // The start-up script's copy of the title and lede goes now that this page is in place behind it.
+            crate::boot::end();
         });
     }
     let today = progress::today();
@@ -41,11 +45,8 @@ pub fn home_page() -> Html {
     let due_now = deck.due + deck.new;
     html! {
         <article class="page home">
-            <h1>{ "Replication" }</h1>
-            <p class="lede">
-                { "Keeping copies of the same data on several machines — and what it costs when they disagree. \
-                   Eleven chapters, each with a live simulation of a replicated system you can break, rewind and replay." }
-            </p>
+            <h1>{ HOME_TITLE }</h1>
+            <p class="lede">{ HOME_LEDE }</p>
             <ProgressNotice />
             <div class="study-links">
                 <Link<Route> to={Route::Learn} classes="study-link">

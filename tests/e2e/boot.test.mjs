@@ -61,6 +61,28 @@ for (const [width, height] of [[412, 823], [1200, 800]]) {
   });
 }
 
+test('the home page\'s title and lede show before the app and stay put when the app takes over', async () => {
+  const { page, context, problems, release } = await openHeld({ viewport: { width: 412, height: 823 } });
+  await page.goto(server.base + '#/');
+  const opening = page.locator('#boot[data-opening="home"]');
+  await opening.locator('h1', { hasText: 'Replication' }).waitFor();
+  assert.match(await opening.locator('.lede').textContent(), /^Keeping copies of the same data/);
+  assert.equal(await opening.locator('[inert] .lede').count(), 1);
+  const where = () => page.evaluate(() => {
+    const article = [...document.querySelectorAll('article.home')].find((a) => a.offsetParent !== null);
+    const box = (el) => { const b = el.getBoundingClientRect(); return [b.x, b.y, b.width, b.height].map(Math.round); };
+    return { title: box(article.querySelector('h1')), lede: box(article.querySelector('.lede')) };
+  });
+  const early = await where();
+  release();
+  await page.waitForFunction(() => !document.getElementById('boot'));
+  await page.getByRole('heading', { name: 'Your progress', exact: true }).waitFor();
+  assert.deepEqual(await where(), early, 'the title and lede did not move');
+  assert.equal(await page.evaluate(() => window.layoutShift), 0, 'no layout shift');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('the stored theme is in effect before the app runs, and a page other than a chapter shows only the line', async () => {
   const { page, context, problems, release } = await openHeld({ colorScheme: 'light' });
   await page.addInitScript(() => localStorage.setItem('replication-book/theme', 'dark'));

@@ -137,9 +137,18 @@ fn take_wasm_preload(html: &str) -> (String, String) {
 ///   page with no opening). `styles/book.css` hides the app's nodes while the opening is there, and the chapter
 ///   page removes it once the app's body is in place (`src/boot.rs`): the text stays where it was.
 ///
+/// On the home page it shows the page's title and lede (`home`) the same way, with nothing to fetch first.
+///
 /// `files` are the names in `chapters/`, `<slug>-<hash>.json`; names outside `[a-z0-9.-]` are left out, and so
 /// are files that are not a chapter's body (the glossary, the study file, the search index).
-pub fn chapter_prelude(files: &[String], chapters: &[crate::Chapter]) -> String {
+/// The home page's title and first paragraph, as the app shows them (`src/pages/home_opening.rs`).
+#[derive(Clone, Copy, Debug)]
+pub struct HomeOpening<'a> {
+    pub title: &'a str,
+    pub lede: &'a str,
+}
+
+pub fn chapter_prelude(files: &[String], chapters: &[crate::Chapter], home: HomeOpening) -> String {
     let mut entries: Vec<(String, serde_json::Value)> = files
         .iter()
         .filter(|f| {
@@ -154,41 +163,41 @@ pub fn chapter_prelude(files: &[String], chapters: &[crate::Chapter]) -> String 
         .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     let chapters = serde_json::Value::Object(entries.into_iter().collect());
-    format!("{PRELUDE_HEAD}\n  const chapters = {chapters};\n{PRELUDE_BODY}")
+    let home = serde_json::json!([home.title, home.lede]);
+    format!("{PRELUDE_HEAD}\n  const chapters = {chapters};\n  const home = {home};\n{PRELUDE_BODY}")
 }
 
 const PRELUDE_HEAD: &str =
-    "// Written by secure-html (crates/content/src/csp.rs): the reader's theme; the opened chapter's body,\n\
-// fetched first and its opening shown; then the app.\nconst bookOpening = (() => {";
+    "// Written by secure-html (crates/content/src/csp.rs): the reader's theme; the opening of the home page or\n\
+// of the opened chapter (its body fetched first) shown; then the app.\nconst bookOpening = (() => {";
 
 const PRELUDE_BODY: &str = r#"  try {
     const theme = localStorage.getItem('replication-book/theme');
     if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme;
   } catch { /* storage blocked: follow the system, as the app will */ }
   const slug = /^#\/([a-z0-9-]+)/.exec(location.hash)?.[1];
-  if (!slug || !Object.hasOwn(chapters, slug)) {
+  const onHome = slug === undefined && /^(#\/?)?$/.test(location.hash);
+  if (!onHome && (!slug || !Object.hasOwn(chapters, slug))) {
     // No opening to show first: fetch the wasm at once, as Trunk's preload would have.
     document.head.insertAdjacentHTML('beforeend', "__WASM_PRELOAD__");
     return null;
   }
-  const [file, number, title, description] = chapters[slug];
-  const body = fetch('chapters/' + file).then((r) => (r.ok ? r.text() : Promise.reject(new Error('HTTP ' + r.status))));
-  window.bookPrefetch = { file, body };
-  const show = (text) => {
+  const element = (tag, className, content) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content !== undefined) node.textContent = content;
+    return node;
+  };
+  // Shows `article`, a page's opening, in the app's layout in place of the "Loading" line, and returns the copy.
+  // Read, not used: the copy is inert (no focus, no clicks, nothing for a screen reader to land on that is about
+  // to vanish) until the app's own page replaces it; assistive technology hears the loading status.
+  const show = (article, opening) => {
     const boot = document.getElementById('boot');
-    if (!boot || boot.dataset.chapter) return null;
-    const first = JSON.parse(text).find((block) => typeof block.Html === 'string');
-    const element = (tag, className, content) => {
-      const node = document.createElement(tag);
-      if (className) node.className = className;
-      if (content !== undefined) node.textContent = content;
-      return node;
-    };
-    // Read, not used: the copy is inert (no focus, no clicks, nothing for a screen reader to land on that is
-    // about to vanish) until the app's own page replaces it; assistive technology hears the loading status.
-    const page = element('div', 'boot-chapter');
+    if (!boot || boot.dataset.opening) return null;
+    const page = element('div', 'boot-opening');
     page.id = 'boot';
-    page.dataset.chapter = slug;
+    page.dataset.opening = opening;
+    if (opening !== 'home') page.dataset.chapter = opening;
     const status = element('p', 'visually-hidden', 'Loading the book…');
     status.setAttribute('role', 'status');
     const copy = element('div');
@@ -200,17 +209,27 @@ const PRELUDE_BODY: &str = r#"  try {
     bar.append(name);
     const layout = element('div', 'layout');
     const main = element('main');
-    const article = element('article', 'page chapter');
-    const header = element('header', 'chapter-header');
-    header.append(element('p', 'chapter-number', 'Chapter ' + number), element('h1', '', title), element('p', 'lede', description));
-    article.append(header);
-    if (first) article.insertAdjacentHTML('beforeend', first.Html);
     main.append(article);
     layout.append(element('div', 'sidebar'), main);
     copy.append(bar, layout);
     page.append(status, copy);
     boot.replaceWith(page);
     return copy;
+  };
+  const showChapter = (text) => {
+    const [, number, title, description] = chapters[slug];
+    const first = JSON.parse(text).find((block) => typeof block.Html === 'string');
+    const article = element('article', 'page chapter');
+    const header = element('header', 'chapter-header');
+    header.append(element('p', 'chapter-number', 'Chapter ' + number), element('h1', '', title), element('p', 'lede', description));
+    article.append(header);
+    if (first) article.insertAdjacentHTML('beforeend', first.Html);
+    return show(article, slug);
+  };
+  const showHome = () => {
+    const article = element('article', 'page home');
+    article.append(element('h1', '', home[0]), element('p', 'lede', home[1]));
+    return show(article, 'home');
   };
   // Settles once the browser reports the opening's largest text block painted, or once the body failed (the app
   // then fetches it again and says what went wrong). A largest-contentful-paint entry comes when the frame is on
@@ -235,7 +254,11 @@ const PRELUDE_BODY: &str = r#"  try {
     });
     observer.observe({ type: 'largest-contentful-paint', buffered: true });
   });
-  return body.then(show).then(painted, () => {});
+  if (onHome) return painted(showHome());
+  const file = chapters[slug][0];
+  const body = fetch('chapters/' + file).then((r) => (r.ok ? r.text() : Promise.reject(new Error('HTTP ' + r.status))));
+  window.bookPrefetch = { file, body };
+  return body.then(showChapter).then(painted, () => {});
 })();
 // The app's wasm is fetched once the opening is on screen, so the reader's first paint is the chapter's text
 // and not a race with the wasm. The app could not show the chapter before its body arrived anyway; a slow
@@ -264,7 +287,10 @@ await init({ module_or_path: './book-1_bg.wasm' });\n</script>\n<link rel=\"modu
             blocks: Vec::new(),
         };
         let chapters = [chapter("the-problem", 0, "The Problem"), chapter("leaderless", 6, "Leaderless")];
-        let prelude = chapter_prelude(&files, &chapters);
+        let home = HomeOpening { title: "Replication", lede: "Copies, and \"what they cost\"." };
+        let prelude = chapter_prelude(&files, &chapters, home);
+        // The home page's opening, as JSON strings.
+        assert!(prelude.contains(r#"const home = ["Replication","Copies, and \"what they cost\"."];"#), "{prelude}");
         assert!(
             prelude.contains(
                 r#"const chapters = {"leaderless":["leaderless-9f.json",6,"Leaderless","About \"Leaderless\"."],"the-problem":["the-problem-12ab.json",0,"The Problem","About \"The Problem\"."]};"#

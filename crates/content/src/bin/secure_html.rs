@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 include!("../../../../src/widgets/names.rs");
+include!("../../../../src/pages/home_opening.rs");
 
 /// Where the book's sources are, from the project folder Trunk runs its hooks in.
 const CHAPTERS_DIR: &str = "chapters";
@@ -53,7 +54,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let prelude = content::csp::chapter_prelude(&chapters, &book.chapters);
+    let home = content::csp::HomeOpening { title: HOME_TITLE, lede: HOME_LEDE };
+    let prelude = content::csp::chapter_prelude(&chapters, &book.chapters, home);
     let page = match content::csp::secure_index_with(&html, &prelude) {
         Ok(page) => page,
         Err(e) => {
