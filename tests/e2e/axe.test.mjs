@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import { serve, launch, openPage } from './harness.mjs';
+import { serve, launch, openPage, settled } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -18,8 +18,8 @@ async function violations(route, colorScheme) {
   const { page, context } = await openPage(browser, { colorScheme });
   await page.goto(server.base + route);
   await page.locator(route === '#/' ? '.chapter-card' : '.chapter-nav').first().waitFor();
-  // Simulations arrive in their own module: wait until every slot is filled.
-  await page.waitForFunction(() => !document.querySelector('.sim-slot:empty'));
+  // The body arrives a block per task and the simulations in their own module: wait until all is in.
+  await settled(page);
   await page.waitForTimeout(300);
   // Open every table view so the tables are checked too.
   for (const button of await page.getByRole('button', { name: 'Table view' }).all()) await button.click();

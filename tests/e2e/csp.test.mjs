@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { serve, launch, openPage, DIST } from './harness.mjs';
+import { serve, launch, openPage, DIST, settled } from './harness.mjs';
 
 const SUMMARY = fs.readFileSync(new URL('../../chapters/SUMMARY.md', import.meta.url), 'utf8');
 const SLUGS = [...SUMMARY.matchAll(/^- \[[^\]]+\]\(([a-z0-9-]+)\.md\)/gm)].map((m) => m[1]);
@@ -38,7 +38,7 @@ test('every page runs under the policy, simulations included, and asks only its 
   for (const route of ['#/', ...SLUGS.map((s) => `#/${s}`), '#/glossary', '#/review', '#/learn']) {
     await page.goto(server.base + route);
     await page.locator('main h1').first().waitFor();
-    await page.waitForFunction(() => !document.querySelector('.sim-slot:empty'));
+    await settled(page);
     // Run every simulation a little and open its table, so their drawing and updates happen under the policy.
     for (const play of await page.getByRole('button', { name: 'Play' }).all()) await play.click();
     for (const table of await page.getByRole('button', { name: 'Table view' }).all()) await table.click();

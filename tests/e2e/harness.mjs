@@ -70,3 +70,10 @@ export async function openPage(browser, options = {}) {
   page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
   return { page, context, problems };
 }
+
+/** Waits until the app's page is all in: a chapter's body arrives a block per task (its article is aria-busy until
+ *  then), the simulations module fills every slot, and no widget is still working something out (aria-busy). */
+export async function settled(page) {
+  await page.waitForFunction(() => document.querySelector('main#main') !== null
+    && !document.querySelector('main#main [aria-busy="true"]') && !document.querySelector('.sim-slot:empty'));
+}

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { serve, launch, openPage } from './harness.mjs';
+import { serve, launch, openPage, settled } from './harness.mjs';
 
 const SUMMARY = fs.readFileSync(new URL('../../chapters/SUMMARY.md', import.meta.url), 'utf8');
 const SLUGS = [...SUMMARY.matchAll(/^- \[[^\]]+\]\(([a-z0-9-]+)\.md\)/gm)].map((m) => m[1]);
@@ -21,7 +21,7 @@ test('every page fits a 390 px wide phone, simulations included', async () => {
   for (const route of ['#/', ...SLUGS.map((s) => `#/${s}`), '#/glossary', '#/review', '#/learn']) {
     await page.goto(server.base + route);
     await page.locator('main h1').first().waitFor();
-    await page.waitForFunction(() => !document.querySelector('.sim-slot:empty'));
+    await settled(page);
     await page.waitForTimeout(200);
     const found = await page.evaluate(() => {
       const out = [];

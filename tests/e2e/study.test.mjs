@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { serve, launch, openPage } from './harness.mjs';
+import { serve, launch, openPage, settled } from './harness.mjs';
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -369,7 +369,7 @@ test('every "Show me" in the book finds the controls it names', async () => {
   for (const slug of slugs) {
     await page.goto(server.base + `#/${slug}`);
     await page.locator('.chapter-nav').waitFor();
-    await page.waitForFunction(() => !document.querySelector('.sim-slot:empty'));
+    await settled(page);
     // Open every model answer: "Show me" sits beside it.
     // ("Just show me" leaves once clicked; "Reveal the model answer" stays.)
     const justShow = page.getByRole('button', { name: 'Just show me' });

@@ -2,7 +2,7 @@
 // repaint in the picked theme.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage } from './harness.mjs';
+import { serve, launch, openPage, settled } from './harness.mjs';
 
 let server, browser;
 before(async () => { server = await serve('/'); browser = await launch(); });
@@ -40,7 +40,7 @@ test('the book follows the system theme until the reader picks one, and keeps th
 
   await page.reload();
   await page.locator('canvas.sim-canvas').first().waitFor();
-  await page.waitForFunction(() => !document.querySelector('.sim-slot:empty'));
+  await settled(page);
   assert.equal(await page.getByLabel('Theme').inputValue(), 'light');
   assert.deepEqual(await cornerPixel(page), LIGHT_SURFACE);
 
@@ -104,7 +104,7 @@ test('figures print light in the dark theme, and the screen goes back to dark af
   for (const [options, pick] of [[{ colorScheme: 'dark' }, null], [{ colorScheme: 'light' }, 'dark']]) {
     const { page, context, problems } = await openChapter(options);
     if (pick) await page.getByLabel('Theme').selectOption(pick);
-    await page.waitForFunction(() => !document.querySelector('.sim-slot:empty'));
+    await settled(page);
     assert.deepEqual(await cornerPixel(page), DARK_SURFACE);
     await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
     assert.deepEqual(await cornerPixel(page), LIGHT_SURFACE, 'the canvas is repainted for paper');
