@@ -61,3 +61,24 @@ pub fn table_toggle(props: &TableToggleProps) -> Html {
         </div>
     }
 }
+
+/// Renders its children one task after it first renders. A large widget wraps the panels below its figure in it,
+/// so that mounting the widget is two shorter tasks instead of one long one: the quorum calculator's mount was one
+/// task of 23–38 ms here (100–150 ms on Lighthouse's 4x slowed phone), most of it the browser compiling the
+/// panels' code on first use. The panels are in the page before the reader could scroll to them.
+#[function_component(Later)]
+pub fn later(props: &yew::html::ChildrenProps) -> Html {
+    let shown = use_state(|| false);
+    {
+        let shown = shown.clone();
+        use_effect_with((), move |_| {
+            let timeout = gloo_timers::callback::Timeout::new(0, move || shown.set(true));
+            move || drop(timeout)
+        });
+    }
+    if *shown {
+        html! { <>{ props.children.clone() }</> }
+    } else {
+        Html::default()
+    }
+}

@@ -20,7 +20,7 @@ use yew::prelude::*;
 use crate::share::{from_link, restored_notice, ActionToken, FromLink, Pairs, Params, RunLink, Shareable};
 
 pub use controls::{parse_seed, seconds as controls_seconds, PlayerControls, PlayerControlsProps};
-pub use figure::{Narration, SimFigure, TableToggle};
+pub use figure::{Later, Narration, SimFigure, TableToggle};
 pub use frames::FrameLoop;
 pub use inputs::{Choice, Slider};
 pub use link::{link_address, settings_pairs, CopyLink};

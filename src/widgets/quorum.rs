@@ -18,7 +18,7 @@ use yew::prelude::*;
 
 use crate::canvas::{Align, Caption, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone};
 use crate::player::{
-    link_notices, settings_pairs, use_link, use_media_query, Choice, CopyLink, Narration, Slider, TableToggle,
+    link_notices, settings_pairs, use_link, use_media_query, Choice, CopyLink, Later, Narration, Slider, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
 use crate::share::{numbers_value, NoAction, Pairs, Params, Reader, Shareable};
@@ -398,6 +398,105 @@ fn use_wars_curve(quorum: Quorum, latencies: Latencies) -> WarsState {
     WarsState { curve: (*curve).clone(), busy }
 }
 
+#[derive(Properties, PartialEq)]
+struct WarsPanelProps {
+    quorum: Quorum,
+    latencies: Latencies,
+    /// The latency preset's name, or "custom".
+    preset: AttrValue,
+    /// The custom rates, in tenths per ms.
+    rates: (i64, i64, i64, i64),
+    on_preset: Callback<AttrValue>,
+    /// Which rate (0 to 3: W, A, R, S) and its new value.
+    on_rate: Callback<(usize, i64)>,
+}
+
+/// "How eventual is eventual?": the WARS curve for the quorum and latencies. A component of its own so that the
+/// curve, which arrives a few tasks after the settings change, re-renders this panel and not the whole widget.
+#[function_component(WarsPanel)]
+fn wars_panel(props: &WarsPanelProps) -> Html {
+    // Redone only when the quorum or the latencies change; until the first run is done the panel shows the
+    // curve's empty frame.
+    let wars = use_wars_curve(props.quorum, props.latencies);
+    let (t_max, report, curve) = match &wars.curve {
+        Some(c) => (c.t_max_ms, Some(&c.report), c.points.as_slice()),
+        None => (1.0, None, &[][..]),
+    };
+    let rate = |i: usize| props.on_rate.reform(move |v: i64| (i, v));
+    html! {
+        <div class="sim-panel" aria-busy={wars.busy.to_string()}>
+            <h3>{ "How eventual is eventual? (WARS, Bailis et al. 2012)" }</h3>
+            <div class="sim-settings">
+                <Choice label="Latencies" value={props.preset.clone()} onchange={props.on_preset.clone()}
+                    options={vec![
+                        ("LNKD-SSD".into(), "LinkedIn, SSD".into()),
+                        ("LNKD-DISK".into(), "LinkedIn, disk".into()),
+                        ("YMMR".into(), "Yammer".into()),
+                        ("WAN".into(), "Wide-area (3 data centres)".into()),
+                        ("custom".into(), "Custom exponential".into()),
+                    ]} />
+                { (props.preset.as_str() == "custom").then(|| html! {
+                    <>
+                        <Slider label="W rate (write to replica), per 10 ms" min={*RATE_TENTHS.start()} max={*RATE_TENTHS.end()} value={props.rates.0} onchange={rate(0)} />
+                        <Slider label="A rate (acknowledgement), per 10 ms" min={*RATE_TENTHS.start()} max={*RATE_TENTHS.end()} value={props.rates.1} onchange={rate(1)} />
+                        <Slider label="R rate (read request), per 10 ms" min={*RATE_TENTHS.start()} max={*RATE_TENTHS.end()} value={props.rates.2} onchange={rate(2)} />
+                        <Slider label="S rate (read response), per 10 ms" min={*RATE_TENTHS.start()} max={*RATE_TENTHS.end()} value={props.rates.3} onchange={rate(3)} />
+                    </>
+                }) }
+            </div>
+            { curve_svg(curve, t_max) }
+            { report.as_ref().map(|r| html! {
+                <>
+                    <p>{ format!(
+                        "{} trials. Consistent at commit: {}. 99.9 % consistent after {}. Latency at the 99.9th percentile: writes {:.1} ms, reads {:.1} ms.",
+                        r.trials,
+                        percent(r.p_consistent_at(0.0)),
+                        r.t_visibility_ms(0.999).map_or("more than the plotted range".to_owned(), |t| format!("{t:.1} ms")),
+                        r.write_latency.p999_ms,
+                        r.read_latency.p999_ms
+                    ) }</p>
+                    <TableToggle>
+                        <table class="state-table">
+                            <caption>{ "Consistent reads against time after commit" }</caption>
+                            <thead><tr><th scope="col">{ "t after commit" }</th><th scope="col">{ "consistent" }</th></tr></thead>
+                            <tbody>{ for r.points.iter().step_by(5).map(|p| html! {
+                                <tr><th scope="row">{ format!("{:.2} ms", p.t_ms) }</th><td>{ percent(p.p_consistent) }</td></tr>
+                            }) }</tbody>
+                        </table>
+                    </TableToggle>
+                </>
+            }) }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RingLoadProps {
+    vnodes: i64,
+}
+
+/// How evenly 2,000 keys spread over five nodes with `vnodes` virtual nodes each. A component of its own so the
+/// hashing runs when the ring panel is first shown (after the widget's figure), and again only when the number
+/// of virtual nodes changes.
+#[function_component(RingLoad)]
+fn ring_load(props: &RingLoadProps) -> Html {
+    let load = use_memo(props.vnodes, |&vnodes| {
+        let mut hashed = Ring::hashed(vnodes.clamp(1, VNODES_MAX) as u32);
+        for name in ["A", "B", "C", "D", "E"] {
+            let _ = hashed.add_node(name);
+        }
+        let keys: Vec<Key> = (0..2_000).map(|i| hashed.key(&format!("key:{i}"))).collect();
+        hashed.load(&keys, 1).ok()
+    });
+    match load.as_ref() {
+        Some(l) => html! { <p>{ format!(
+            "Busiest node holds {} keys against a mean of {:.0}: spread {:.2} (1.00 is perfectly even).",
+            l.max_keys, l.mean_keys, l.spread
+        ) }</p> },
+        None => Html::default(),
+    }
+}
+
 #[function_component(QuorumSim)]
 pub fn quorum_sim(props: &QuorumProps) -> Html {
     let progress = use_progress();
@@ -454,14 +553,6 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
         }
         _ => Preset::LnkdSsd.latencies(),
     };
-    // Redone only when the quorum or the latencies change, not when the reader moves the ring's sliders or
-    // presses "Run it"; until the first run is done the panel shows the curve's empty frame.
-    let wars = use_wars_curve(q, latencies);
-    let (t_max, report, curve) = match &wars.curve {
-        Some(c) => (c.t_max_ms, Some(&c.report), c.points.as_slice()),
-        None => (1.0, None, &[][..]),
-    };
-
     // The ring: the course's five nodes, a key, its N replicas, and what moves when C leaves.
     let mut ring = Ring::course_example();
     let before = ring.clone();
@@ -477,16 +568,6 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
         .collect();
     let moves =
         if *c_removed { Ring::moves(&before, &ring, &sample_keys, n_ring).unwrap_or_default() } else { Vec::new() };
-    // 2,000 keys hashed onto the ring: redone only when the number of virtual nodes changes.
-    let load = use_memo(*vnodes, |&vnodes| {
-        let mut hashed = Ring::hashed(vnodes.clamp(1, VNODES_MAX) as u32);
-        for name in ["A", "B", "C", "D", "E"] {
-            let _ = hashed.add_node(name);
-        }
-        let keys: Vec<Key> = (0..2_000).map(|i| hashed.key(&format!("key:{i}"))).collect();
-        hashed.load(&keys, 1).ok()
-    });
-
     let narration = match &*note {
         Some(n) => format!("{n} {}", q.describe()),
         None => q.describe(),
@@ -496,9 +577,9 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
         let preset = preset.clone();
         Callback::from(move |v: AttrValue| preset.set(v))
     };
-    let rate = |i: usize| {
+    let on_rate = {
         let rates = rates.clone();
-        Callback::from(move |v: i64| {
+        Callback::from(move |(i, v): (usize, i64)| {
             let mut r = *rates;
             match i {
                 0 => r.0 = v,
@@ -562,6 +643,7 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                     html! { <p><strong>{ text }</strong></p> }
                 }) }
             </div>
+            <Later>
             <div class="sim-panel">
                 <h3>{ "Probability a read misses the latest write (random replicas, no repair yet)" }</h3>
                 <p>{ format!("p = C(N−W, R) / C(N, R) = {} = {}", q.p_stale_exact(), percent(q.p_stale())) }</p>
@@ -571,49 +653,7 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                     <tbody>{ for k_rows.iter().map(|(k, p)| html! { <tr><th scope="row">{ *k }</th><td>{ percent(*p) }</td></tr> }) }</tbody>
                 </table>
             </div>
-            <div class="sim-panel" aria-busy={wars.busy.to_string()}>
-                <h3>{ "How eventual is eventual? (WARS, Bailis et al. 2012)" }</h3>
-                <div class="sim-settings">
-                    <Choice label="Latencies" value={(*preset).clone()} onchange={on_preset}
-                        options={vec![
-                            ("LNKD-SSD".into(), "LinkedIn, SSD".into()),
-                            ("LNKD-DISK".into(), "LinkedIn, disk".into()),
-                            ("YMMR".into(), "Yammer".into()),
-                            ("WAN".into(), "Wide-area (3 data centres)".into()),
-                            ("custom".into(), "Custom exponential".into()),
-                        ]} />
-                    { (preset.as_str() == "custom").then(|| html! {
-                        <>
-                            <Slider label="W rate (write to replica), per 10 ms" min={*RATE_TENTHS.start()} max={*RATE_TENTHS.end()} value={rates.0} onchange={rate(0)} />
-                            <Slider label="A rate (acknowledgement), per 10 ms" min={*RATE_TENTHS.start()} max={*RATE_TENTHS.end()} value={rates.1} onchange={rate(1)} />
-                            <Slider label="R rate (read request), per 10 ms" min={*RATE_TENTHS.start()} max={*RATE_TENTHS.end()} value={rates.2} onchange={rate(2)} />
-                            <Slider label="S rate (read response), per 10 ms" min={*RATE_TENTHS.start()} max={*RATE_TENTHS.end()} value={rates.3} onchange={rate(3)} />
-                        </>
-                    }) }
-                </div>
-                { curve_svg(curve, t_max) }
-                { report.as_ref().map(|r| html! {
-                    <>
-                        <p>{ format!(
-                            "{} trials. Consistent at commit: {}. 99.9 % consistent after {}. Latency at the 99.9th percentile: writes {:.1} ms, reads {:.1} ms.",
-                            r.trials,
-                            percent(r.p_consistent_at(0.0)),
-                            r.t_visibility_ms(0.999).map_or("more than the plotted range".to_owned(), |t| format!("{t:.1} ms")),
-                            r.write_latency.p999_ms,
-                            r.read_latency.p999_ms
-                        ) }</p>
-                        <TableToggle>
-                            <table class="state-table">
-                                <caption>{ "Consistent reads against time after commit" }</caption>
-                                <thead><tr><th scope="col">{ "t after commit" }</th><th scope="col">{ "consistent" }</th></tr></thead>
-                                <tbody>{ for r.points.iter().step_by(5).map(|p| html! {
-                                    <tr><th scope="row">{ format!("{:.2} ms", p.t_ms) }</th><td>{ percent(p.p_consistent) }</td></tr>
-                                }) }</tbody>
-                            </table>
-                        </TableToggle>
-                    </>
-                }) }
-            </div>
+            <WarsPanel quorum={q} {latencies} preset={(*preset).clone()} rates={*rates} {on_preset} {on_rate} />
             <div class="sim-panel">
                 <h3>{ "Run it: a quorum write, then a quorum read" }</h3>
                 <div class="sim-actions">
@@ -669,11 +709,9 @@ pub fn quorum_sim(props: &QuorumProps) -> Html {
                     <ul>{ for moves.iter().map(|m| html! { <li>{ m.describe(&ring) }</li> }) }</ul>
                 }) }
                 <Slider label="Virtual nodes per node (hashed ring, 5 nodes, 2,000 keys)" min={1} max={VNODES_MAX} value={*vnodes} onchange={on_vnodes} />
-                { load.as_ref().as_ref().map(|l| html! { <p>{ format!(
-                    "Busiest node holds {} keys against a mean of {:.0}: spread {:.2} (1.00 is perfectly even).",
-                    l.max_keys, l.mean_keys, l.spread
-                ) }</p> }) }
+                <RingLoad vnodes={*vnodes} />
             </div>
+            </Later>
         </figure>
     }
 }

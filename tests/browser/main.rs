@@ -3,6 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod helpers;
+mod later;
 mod paint_benchmark;
 mod shell;
 mod single_node;
