@@ -15,8 +15,8 @@ use crate::canvas::{
     Align, Caption, Dot, DotKind, Glyph, Health, Link, LinkStyle, NodeGlyph, Point, Scene, SimCanvas, Tone,
 };
 use crate::player::{
-    link_notices, use_link, use_link_run, use_media_query, use_player, Choice, CopyLink, Narration, PlayerControls,
-    PlayerSetup, SimFigure, Slider, TableToggle,
+    link_notices, use_link, use_link_run, use_media_query, use_player, Choice, CopyLink, Later, Narration,
+    PlayerControls, PlayerSetup, SimFigure, Slider, TableToggle,
 };
 use crate::progress::{use_progress, ProgressAction};
 use crate::share::{numbers_value, ActionToken, Pairs, Params, Reader, Shareable};
@@ -460,6 +460,8 @@ pub fn leader_follower_sim(props: &LeaderFollowerProps) -> Html {
                 <p>{ summary }</p>
                 { loss.map(|l| html! { <p><strong>{ l }</strong></p> }) }
             </div>
+            // The panels below the figure arrive a task after it, so mounting the widget is two shorter tasks.
+            <Later>
             <div class="sim-panel">
                 <h3>{ "Read scaling" }</h3>
                 <div class="sim-settings">
@@ -528,6 +530,7 @@ pub fn leader_follower_sim(props: &LeaderFollowerProps) -> Html {
                     </tbody>
                 </table>
             </TableToggle>
+            </Later>
         </SimFigure>
     }
 }
