@@ -47,8 +47,9 @@ impl Chapter {
 /// One piece of a chapter's body, as `crates/content` wrote it.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub enum Block {
-    /// Pre-rendered HTML. Trusted: it comes only from this repository's chapters, built with the app.
-    Html(String),
+    /// Pre-rendered HTML. Trusted: it comes only from this repository's chapters, built with the app. Shared, as
+    /// the chapter page renders it again each time one more block arrives.
+    Html(Rc<str>),
     Sim(String),
     Checkpoint(Checkpoint),
 }

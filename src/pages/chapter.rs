@@ -1,3 +1,5 @@
+use std::rc::Rc;
+
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -126,7 +128,7 @@ pub fn chapter_page(props: &ChapterProps) -> Html {
         Load::Ready(blocks) => html! {
             { for blocks.iter().take(blocks_shown).enumerate().map(|(i, block)| html! {
                 <key={i}>{ match block {
-                    Block::Html(html) => Html::from_html_unchecked(AttrValue::from(html.clone())),
+                    Block::Html(html) => Html::from_html_unchecked(AttrValue::from(Rc::clone(html))),
                     Block::Sim(name) => sim_slots::slot(name, chapter.slug),
                     Block::Checkpoint(c) => html! { <CheckpointView checkpoint={c.clone()} chapter={chapter.slug} /> },
                 } }</>
