@@ -354,7 +354,7 @@ fn now_ms() -> f64 {
 /// Runs WARS for the quorum and latencies in slices of at most [`SLICE_BUDGET_MS`], yielding to the browser
 /// between them, and keeps the last finished curve. Cold, before the browser has optimised the simulation's
 /// code, 20,000 trials took 27 ms in one task (110 ms on Lighthouse's 4x slowed CPU, most of the chapter's
-/// blocking time); warm they take about 4 ms, so a slider move still finishes in the task that made it. The
+/// blocking time); warm they take about 4 ms, so after a slider move the curve follows a task or two later. The
 /// first run waits for the task after the widget's first render.
 #[hook]
 fn use_wars_curve(quorum: Quorum, latencies: Latencies) -> WarsState {
@@ -371,20 +371,11 @@ fn use_wars_curve(quorum: Quorum, latencies: Latencies) -> WarsState {
                     if defer {
                         gloo_timers::future::TimeoutFuture::new(0).await;
                     }
-                    loop {
-                        if cancelled.get() {
-                            return;
-                        }
+                    // Every slice, and then the finish (which sorts every trial's threshold), in a task of its own.
+                    while !cancelled.get() && !run.is_complete() {
                         let started_ms = now_ms();
                         while !run.advance(SLICE_TRIALS) && now_ms() - started_ms < SLICE_BUDGET_MS {}
-                        // Finishing sorts every trial's threshold: a slice of its own if this one used its time.
-                        if run.is_complete() && now_ms() - started_ms < SLICE_BUDGET_MS / 2.0 {
-                            break;
-                        }
                         gloo_timers::future::TimeoutFuture::new(0).await;
-                        if run.is_complete() {
-                            break;
-                        }
                     }
                     if !cancelled.get() {
                         curve.set(WarsCurve::of(run, quorum, latencies).map(Rc::new));
